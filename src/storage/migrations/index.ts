@@ -1,0 +1,129 @@
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+/**
+ * The one migration set, for every backend. Column types are the portable subset (text,
+ * integer); anything dialect-specific stays out so that the schema-parity test can compare.
+ * Names are snake_case here because migrations run without the CamelCasePlugin.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations are written against an untyped schema.
+type Db = Kysely<any>;
+
+const timestamps = ['created_at', 'updated_at'] as const;
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Db) {
+      await db.schema
+        .createTable('organizations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn(timestamps[0], 'text', (c) => c.notNull())
+        .addColumn(timestamps[1], 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('environments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('stream_governance_package', 'text')
+        .addColumn(timestamps[0], 'text', (c) => c.notNull())
+        .addColumn(timestamps[1], 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('environments_page').on('environments').columns(['created_at', 'id']).execute();
+
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('full_name', 'text', (c) => c.notNull())
+        .addColumn('auth_type', 'text', (c) => c.notNull())
+        .addColumn(timestamps[0], 'text', (c) => c.notNull())
+        .addColumn(timestamps[1], 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('users_page').on('users').columns(['created_at', 'id']).execute();
+
+      await db.schema
+        .createTable('invitations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('auth_type', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('creator_id', 'text')
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('accepted_at', 'text')
+        .addColumn(timestamps[0], 'text', (c) => c.notNull())
+        .addColumn(timestamps[1], 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('invitations_page').on('invitations').columns(['created_at', 'id']).execute();
+
+      await db.schema
+        .createTable('service_accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('display_name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn(timestamps[0], 'text', (c) => c.notNull())
+        .addColumn(timestamps[1], 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('service_accounts_page').on('service_accounts').columns(['created_at', 'id']).execute();
+
+      await db.schema
+        .createTable('resources')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('cloud', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('attributes', 'text', (c) => c.notNull())
+        .addColumn(timestamps[0], 'text', (c) => c.notNull())
+        .addColumn(timestamps[1], 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('resources_page')
+        .on('resources')
+        .columns(['type', 'environment_id', 'created_at', 'id'])
+        .execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('owner_kind', 'text', (c) => c.notNull())
+        .addColumn('scope_kind', 'text', (c) => c.notNull())
+        .addColumn('resource_id', 'text', (c) => c.notNull())
+        .addColumn('resource_environment_id', 'text')
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('pepper_version', 'integer', (c) => c.notNull())
+        .addColumn(timestamps[0], 'text', (c) => c.notNull())
+        .addColumn(timestamps[1], 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_page').on('api_keys').columns(['created_at', 'id']).execute();
+      await db.schema
+        .createIndex('api_keys_owner_page')
+        .on('api_keys')
+        .columns(['owner_id', 'created_at', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('api_keys_resource_page')
+        .on('api_keys')
+        .columns(['resource_id', 'created_at', 'id'])
+        .execute();
+      await db.schema.createIndex('api_keys_environment').on('api_keys').column('resource_environment_id').execute();
+
+      await db.schema
+        .createTable('role_bindings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('principal', 'text', (c) => c.notNull())
+        .addColumn('role_name', 'text', (c) => c.notNull())
+        .addColumn('crn_pattern', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('role_bindings_principal').on('role_bindings').column('principal').execute();
+    },
+  },
+};

@@ -1,0 +1,115 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The database schema as Kysely sees it. Properties are camelCase; the CamelCasePlugin maps them
+ * to snake_case columns. Timestamps are RFC 3339 UTC strings with milliseconds, which sort as
+ * text in both SQLite and PostgreSQL.
+ */
+export interface OrganizationsTable {
+  id: string;
+  displayName: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EnvironmentsTable {
+  id: string;
+  displayName: string;
+  streamGovernancePackage: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  fullName: string;
+  authType: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface InvitationsTable {
+  id: string;
+  email: string;
+  authType: string;
+  status: string;
+  userId: string;
+  creatorId: string | null;
+  expiresAt: string;
+  acceptedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  displayName: string;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Kafka clusters, Schema Registries and ksqlDB apps registered as key scopes. */
+export interface ResourcesTable {
+  id: string;
+  type: string;
+  environmentId: string;
+  displayName: string;
+  cloud: string;
+  region: string;
+  /** Per-type settings as a JSON object (availability, package, csu, kafka cluster…). */
+  attributes: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  ownerId: string;
+  ownerKind: string;
+  scopeKind: string;
+  /** The scope's id: `lkc-…`, `lsrc-…`, `lksqlc-…`, `<cloud>.<region>`, `cloud`, `global`, `tableflow`. */
+  resourceId: string;
+  /** The environment of an environment-scoped resource, otherwise null. */
+  resourceEnvironmentId: string | null;
+  displayName: string;
+  description: string;
+  /** HMAC-SHA-256 of the secret under pepper `pepperVersion`, base64. */
+  secretHash: string;
+  pepperVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface RoleBindingsTable {
+  id: string;
+  principal: string;
+  roleName: string;
+  crnPattern: string;
+  createdAt: string;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  environments: EnvironmentsTable;
+  users: UsersTable;
+  invitations: InvitationsTable;
+  serviceAccounts: ServiceAccountsTable;
+  resources: ResourcesTable;
+  apiKeys: ApiKeysTable;
+  roleBindings: RoleBindingsTable;
+}
+
+export type Organization = Selectable<OrganizationsTable>;
+export type Environment = Selectable<EnvironmentsTable>;
+export type User = Selectable<UsersTable>;
+export type Invitation = Selectable<InvitationsTable>;
+export type ServiceAccount = Selectable<ServiceAccountsTable>;
+export type Resource = Selectable<ResourcesTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
+export type RoleBinding = Selectable<RoleBindingsTable>;
+
+export type NewApiKey = Insertable<ApiKeysTable>;
+export type ApiKeyUpdate = Pick<Updateable<ApiKeysTable>, 'displayName' | 'description' | 'updatedAt'>;

@@ -1,0 +1,201 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiKey } from './schema.js';
+import { type Store, UniqueViolation } from './store.js';
+
+/**
+ * The contract every Store backend passes. A backend's test file calls this with a factory that
+ * opens an empty, migrated store; nothing here knows which backend it runs against.
+ */
+export function describeStoreContract(backend: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${backend}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+    const key = (id: string, n: number, over: Partial<ApiKey> = {}): ApiKey => ({
+      id,
+      ownerId: 'sa-owner1',
+      ownerKind: 'ServiceAccount',
+      scopeKind: 'Cloud',
+      resourceId: 'cloud',
+      resourceEnvironmentId: null,
+      displayName: '',
+      description: `key ${id}`,
+      secretHash: 'hash',
+      pepperVersion: 1,
+      createdAt: at(n),
+      updatedAt: at(n),
+      lastUsedAt: null,
+      ...over,
+    });
+    const sa = (id: string, name: string, n = 0) => ({
+      id,
+      displayName: name,
+      description: '',
+      createdAt: at(n),
+      updatedAt: at(n),
+    });
+
+    it('stores a row and reads it back unchanged', async () => {
+      const row = key('AAAAAAAAAAAAAAAA', 1, { resourceEnvironmentId: 'env-abc123', lastUsedAt: at(5) });
+      await store.insert('apiKeys', row);
+      expect(await store.get('apiKeys', row.id)).toEqual(row);
+      expect(await store.get('apiKeys', 'NOPE')).toBeUndefined();
+    });
+
+    it('rejects a duplicate primary key and a duplicate unique column with UniqueViolation', async () => {
+      await store.insert('serviceAccounts', sa('sa-1', 'orders'));
+      await expect(store.insert('serviceAccounts', sa('sa-1', 'other'))).rejects.toBeInstanceOf(UniqueViolation);
+      await expect(store.insert('serviceAccounts', sa('sa-2', 'orders'))).rejects.toBeInstanceOf(UniqueViolation);
+      expect(await store.count('serviceAccounts', {})).toBe(1);
+    });
+
+    it('updates only the given fields and returns the row after the update', async () => {
+      await store.insert('apiKeys', key('K1', 1));
+      const updated = await store.update('apiKeys', 'K1', { description: 'changed', updatedAt: at(9) });
+      expect(updated).toMatchObject({ id: 'K1', description: 'changed', updatedAt: at(9), ownerId: 'sa-owner1' });
+      expect(await store.update('apiKeys', 'missing', { description: 'x' })).toBeUndefined();
+    });
+
+    it('reports a unique violation on update', async () => {
+      await store.insert('serviceAccounts', sa('sa-1', 'a'));
+      await store.insert('serviceAccounts', sa('sa-2', 'b'));
+      await expect(store.update('serviceAccounts', 'sa-2', { displayName: 'a' })).rejects.toBeInstanceOf(UniqueViolation);
+      expect((await store.get('serviceAccounts', 'sa-2'))?.displayName).toBe('b');
+    });
+
+    it('deletes by id and by filter, counting what it removed', async () => {
+      for (let i = 0; i < 5; i++) await store.insert('apiKeys', key(`K${i}`, i, { ownerId: i < 3 ? 'u-a' : 'u-b' }));
+      expect(await store.delete('apiKeys', 'K0')).toBe(true);
+      expect(await store.delete('apiKeys', 'K0')).toBe(false);
+      expect(await store.deleteWhere('apiKeys', { ownerId: 'u-a' })).toBe(2);
+      expect(await store.deleteWhere('apiKeys', { ownerId: [] })).toBe(0);
+      expect(await store.count('apiKeys', {})).toBe(2);
+    });
+
+    it('filters by equality, by any-of and by null', async () => {
+      await store.insert('apiKeys', key('K1', 1, { resourceId: 'lkc-1', resourceEnvironmentId: 'env-1', scopeKind: 'Cluster' }));
+      await store.insert('apiKeys', key('K2', 2, { resourceId: 'lkc-2', resourceEnvironmentId: 'env-1', scopeKind: 'Cluster' }));
+      await store.insert('apiKeys', key('K3', 3));
+      expect(await store.count('apiKeys', { resourceId: 'lkc-1' })).toBe(1);
+      expect(await store.count('apiKeys', { resourceId: ['lkc-1', 'lkc-2'] })).toBe(2);
+      expect(await store.count('apiKeys', { resourceEnvironmentId: null })).toBe(1);
+      expect((await store.find('apiKeys', { resourceEnvironmentId: 'env-1' }))?.id).toBe('K1');
+      expect(await store.find('apiKeys', { ownerId: 'nobody' })).toBeUndefined();
+    });
+
+    it('pages by (createdAt, id) so every row is seen exactly once, ties included', async () => {
+      // Rows share creation times in threes, so the id must break ties.
+      const ids: string[] = [];
+      for (let i = 0; i < 25; i++) {
+        const id = `K${String(i).padStart(3, '0')}`;
+        ids.push(id);
+        await store.insert('apiKeys', key(id, Math.floor((24 - i) / 3)));
+      }
+      const seen: string[] = [];
+      let after: { createdAt: string; id: string } | undefined;
+      let pages = 0;
+      do {
+        const page = await store.list('apiKeys', {}, { limit: 10, after });
+        expect(page.total).toBe(25);
+        seen.push(...page.items.map((r) => r.id));
+        after = page.next;
+        pages++;
+      } while (after);
+      expect(pages).toBe(3);
+      expect(new Set(seen).size).toBe(25);
+      expect([...seen].sort()).toEqual(ids);
+      const order = seen.map((id) => [(ids.indexOf(id) - 24) * -1, id] as const);
+      const times = order.map(([n]) => Math.floor(n / 3));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    });
+
+    it('gives no next cursor when the last page is exactly full', async () => {
+      for (let i = 0; i < 10; i++) await store.insert('apiKeys', key(`K${i}`, i));
+      const page = await store.list('apiKeys', {}, { limit: 10 });
+      expect(page.items).toHaveLength(10);
+      expect(page.next).toBeUndefined();
+    });
+
+    it('pages within a filter', async () => {
+      for (let i = 0; i < 12; i++) await store.insert('apiKeys', key(`K${i}`, i, { ownerId: i % 2 ? 'u-odd' : 'u-even' }));
+      const first = await store.list('apiKeys', { ownerId: 'u-odd' }, { limit: 4 });
+      expect(first.total).toBe(6);
+      expect(first.items.every((r) => r.ownerId === 'u-odd')).toBe(true);
+      const second = await store.list('apiKeys', { ownerId: 'u-odd' }, { limit: 4, after: first.next });
+      expect(second.items).toHaveLength(2);
+      expect(second.next).toBeUndefined();
+    });
+
+    it('rolls a transaction back when its function throws', async () => {
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.insert('apiKeys', key('K1', 1));
+          await tx.insert('serviceAccounts', sa('sa-1', 'x'));
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await store.count('apiKeys', {})).toBe(0);
+      expect(await store.count('serviceAccounts', {})).toBe(0);
+    });
+
+    it('lets a nested transaction join the outer one', async () => {
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.transaction(async (inner) => inner.insert('apiKeys', key('K1', 1)));
+          throw new Error('abort outer');
+        }),
+      ).rejects.toThrow('abort outer');
+      expect(await store.get('apiKeys', 'K1')).toBeUndefined();
+    });
+
+    it('makes count-then-insert under a lock exact when transactions race', async () => {
+      const limit = 5;
+      const attempts = Array.from({ length: 30 }, (_, i) =>
+        store.transaction(async (tx) => {
+          await tx.lock('quota:u-racer');
+          const n = await tx.count('apiKeys', { ownerId: 'u-racer' });
+          if (n >= limit) return false;
+          await tx.insert('apiKeys', key(`R${String(i).padStart(2, '0')}`, i, { ownerId: 'u-racer' }));
+          return true;
+        }),
+      );
+      const results = await Promise.all(attempts);
+      expect(results.filter(Boolean)).toHaveLength(limit);
+      expect(await store.count('apiKeys', { ownerId: 'u-racer' })).toBe(limit);
+    });
+
+    it('enforces foreign keys: a resource needs an existing environment', async () => {
+      const resource = {
+        id: 'lkc-1',
+        type: 'kafka',
+        environmentId: 'env-missing',
+        displayName: 'c',
+        cloud: 'AWS',
+        region: 'us-east-1',
+        attributes: '{}',
+        createdAt: at(1),
+        updatedAt: at(1),
+      };
+      await expect(store.insert('resources', resource)).rejects.toThrow();
+      await store.insert('environments', {
+        id: 'env-1',
+        displayName: 'e',
+        streamGovernancePackage: null,
+        createdAt: at(0),
+        updatedAt: at(0),
+      });
+      await store.insert('resources', { ...resource, environmentId: 'env-1' });
+      expect((await store.get('resources', 'lkc-1'))?.environmentId).toBe('env-1');
+    });
+
+    it('answers a ping', async () => {
+      expect(await store.ping()).toBe(true);
+    });
+  });
+}

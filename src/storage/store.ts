@@ -1,0 +1,66 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Database } from './schema.js';
+
+export type TableName = keyof Database;
+export type Row<T extends TableName> = Selectable<Database[T]>;
+export type NewRow<T extends TableName> = Insertable<Database[T]>;
+export type RowPatch<T extends TableName> = Updateable<Database[T]>;
+
+/** Equality filters on columns; an array means "any of". An empty array matches nothing. */
+export type Where<T extends TableName> = { [K in keyof Row<T>]?: Row<T>[K] | readonly Row<T>[K][] };
+
+/** Keyset position: lists are ordered by (createdAt, id). */
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+export interface PageRequest {
+  limit: number;
+  after?: Cursor | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Rows matching the filter, across all pages. */
+  total: number;
+  /** Present when more rows follow. */
+  next?: Cursor;
+}
+
+/** An insert collided with a unique constraint (primary key or unique column). */
+export class UniqueViolation extends Error {
+  constructor(readonly table: TableName) {
+    super(`unique constraint violated on ${table}`);
+    this.name = 'UniqueViolation';
+  }
+}
+
+/**
+ * The port every backend implements. Services see only this: no SQL, no dialect. Every backend
+ * passes the contract suite in store-contract.ts.
+ */
+export interface Store {
+  /** Runs `fn` in one transaction: all its writes land or none do. Nested calls join the outer one. */
+  transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R>;
+  /**
+   * Serialises transactions that take the same key until they end, so a count-then-insert
+   * (quotas) cannot race. Only meaningful inside a transaction.
+   */
+  lock(key: string): Promise<void>;
+  /** Throws UniqueViolation when the row collides with an existing one. */
+  insert<T extends TableName>(table: T, row: NewRow<T>): Promise<void>;
+  get<T extends TableName>(table: T, id: string): Promise<Row<T> | undefined>;
+  /** The first row (by createdAt, id) matching the filter. */
+  find<T extends TableName>(table: T, where: Where<T>): Promise<Row<T> | undefined>;
+  /** Applies the patch and returns the row after it, or undefined when there is no such row. */
+  update<T extends TableName>(table: T, id: string, patch: RowPatch<T>): Promise<Row<T> | undefined>;
+  delete<T extends TableName>(table: T, id: string): Promise<boolean>;
+  /** Deletes every matching row; returns how many. */
+  deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<number>;
+  list<T extends TableName>(table: T, where: Where<T>, page: PageRequest): Promise<Page<Row<T>>>;
+  count<T extends TableName>(table: T, where: Where<T>): Promise<number>;
+  /** Whether the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
