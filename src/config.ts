@@ -1,0 +1,90 @@
+import { resolve, join } from 'node:path';
+import { isLogLevel, type LogLevel } from './logger.js';
+import { type QuotaLimits, parseQuotaOverrides } from './domain/quotas.js';
+
+/** Everything the server reads from its environment, checked once at start-up. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<path>` (the default, under the data directory). */
+  databaseUrl: string;
+  publicUrl: string;
+  logLevel: LogLevel;
+  pepperFile: string;
+  adminEmail: string;
+  bootstrapKey: string | undefined;
+  bootstrapSecret: string | undefined;
+  quotas: QuotaLimits;
+  maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The variables, with what each does; `keyplane --help` and the README print this list. */
+export const configVariables = {
+  KEYPLANE_HOST: 'address to listen on (default 127.0.0.1)',
+  KEYPLANE_PORT: 'port to listen on (default 8080)',
+  KEYPLANE_DATA_DIR: 'where the SQLite database, the pepper and initial-admin.txt live (default ./.keyplane)',
+  KEYPLANE_DATABASE_URL: 'sqlite:<path> (default sqlite:<data dir>/keyplane.db)',
+  KEYPLANE_PUBLIC_URL: 'base of self/related/paging links (default http://<host>:<port>)',
+  KEYPLANE_LOG_LEVEL: 'debug, info, warn, error or silent (default info)',
+  KEYPLANE_PEPPER_FILE: 'the secret-hashing pepper (default <data dir>/pepper.json; created on first start)',
+  KEYPLANE_ADMIN_EMAIL: 'email of the admin created on first start (default admin@keyplane.local)',
+  KEYPLANE_BOOTSTRAP_KEY: "on an empty database, the admin's first Cloud API key id (16 of A-Z0-9)",
+  KEYPLANE_BOOTSTRAP_SECRET: 'its secret (a valid cflt… secret, or a legacy 64-character one)',
+  KEYPLANE_QUOTAS: 'quota limits over the defaults: code=limit,code=limit',
+  KEYPLANE_MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
+} as const;
+
+export type ConfigVariable = keyof typeof configVariables;
+export type ConfigInput = Partial<Record<ConfigVariable, string | undefined>>;
+
+function wholeNumber(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return Number(text);
+}
+
+export function loadConfig(input: ConfigInput): Config {
+  const get = (name: ConfigVariable) => {
+    const value = input[name]?.trim();
+    return value ? value : undefined;
+  };
+  const host = get('KEYPLANE_HOST') ?? '127.0.0.1';
+  const port = wholeNumber('KEYPLANE_PORT', get('KEYPLANE_PORT') ?? '8080', 0, 65535);
+  const dataDir = resolve(get('KEYPLANE_DATA_DIR') ?? '.keyplane');
+  const databaseUrl = get('KEYPLANE_DATABASE_URL') ?? `sqlite:${join(dataDir, 'keyplane.db')}`;
+  if (!databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(`KEYPLANE_DATABASE_URL must be sqlite:<path>; "${databaseUrl.split(':')[0]}:" is not supported by this build`);
+  }
+  const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (get('KEYPLANE_PUBLIC_URL') ?? `http://${linkHost}:${port}`).replace(/\/+$/, '');
+  try {
+    const url = new URL(publicUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(`KEYPLANE_PUBLIC_URL must be an http(s) URL, not "${publicUrl}"`);
+  }
+  const logLevel = get('KEYPLANE_LOG_LEVEL') ?? 'info';
+  if (!isLogLevel(logLevel)) throw new ConfigError(`KEYPLANE_LOG_LEVEL must be debug, info, warn, error or silent, not "${logLevel}"`);
+  const quotas = parseQuotaOverrides(get('KEYPLANE_QUOTAS') ?? '');
+  if (!quotas.ok) throw new ConfigError(`KEYPLANE_QUOTAS: ${quotas.error}`);
+  return {
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    publicUrl,
+    logLevel,
+    pepperFile: resolve(get('KEYPLANE_PEPPER_FILE') ?? join(dataDir, 'pepper.json')),
+    adminEmail: get('KEYPLANE_ADMIN_EMAIL') ?? 'admin@keyplane.local',
+    bootstrapKey: get('KEYPLANE_BOOTSTRAP_KEY'),
+    bootstrapSecret: get('KEYPLANE_BOOTSTRAP_SECRET'),
+    quotas: quotas.limits,
+    maxBodyBytes: wholeNumber('KEYPLANE_MAX_BODY_BYTES', get('KEYPLANE_MAX_BODY_BYTES') ?? '65536', 1024, 16 * 1024 * 1024),
+  };
+}

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { KeyplaneError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import type { ServiceContext } from '../services/context.js';
+import { Api, openApiDocument } from './api.js';
+import { WWW_AUTHENTICATE } from './auth.js';
+import { fail, failure } from './failure.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerEnvironmentRoutes } from './routes/environments.js';
+import { registerFlinkRegionRoutes } from './routes/flink-regions.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerInvitationRoutes } from './routes/invitations.js';
+import { registerOrganizationRoutes } from './routes/organizations.js';
+import { registerResourceRegistryRoutes } from './routes/resource-registry.js';
+import { registerServiceAccountRoutes } from './routes/service-accounts.js';
+import { registerServiceQuotaRoutes } from './routes/service-quotas.js';
+import { registerUserRoutes } from './routes/users.js';
+import type { AppEnv, HttpOptions } from './types.js';
+
+export const VERSION = '0.1.0';
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface AppDeps {
+  services: ServiceContext;
+  http: HttpOptions;
+  logger: Logger;
+}
+
+export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppEnv>; api: Api } {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    c.set('services', services);
+    c.set('http', http);
+    c.set('logger', logger);
+    const started = performance.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    // The path only: a query string is the caller's and could hold anything.
+    logger.info('request', {
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      principal: c.get('actor')?.principalId,
+    });
+  });
+
+  app.use(
+    bodyLimit({
+      maxSize: http.maxBodyBytes,
+      onError: (c) => fail(c, 'payload_too_large', `The request body is larger than ${http.maxBodyBytes} bytes`),
+    }),
+  );
+
+  app.onError((error, c) => {
+    if (error instanceof KeyplaneError) {
+      if (error.code === 'user_unauthenticated') c.header('WWW-Authenticate', WWW_AUTHENTICATE);
+      return failure(c, error);
+    }
+    logger.error('unhandled error', { request_id: c.get('requestId'), error: error.name, message: error.message });
+    return fail(c, 'internal_error', 'The server failed to handle the request; the request id identifies it in the log');
+  });
+
+  app.notFound((c) => fail(c, 'route_not_found', `There is no ${c.req.method} ${c.req.path}`));
+
+  const api = new Api(app);
+  registerHealthRoutes(api);
+  registerOrganizationRoutes(api);
+  registerEnvironmentRoutes(api);
+  registerUserRoutes(api);
+  registerInvitationRoutes(api);
+  registerServiceAccountRoutes(api);
+  registerApiKeyRoutes(api);
+  registerResourceRegistryRoutes(api);
+  registerFlinkRegionRoutes(api);
+  registerServiceQuotaRoutes(api);
+
+  const document = openApiDocument(api.operations, http.publicUrl, VERSION);
+  app.get('/openapi.json', (c) => c.json(document));
+
+  return { app, api };
+}

@@ -1,0 +1,43 @@
+import type { MiddlewareHandler } from 'hono';
+import { KeyplaneError } from '../domain/errors.js';
+import { keyScopes } from '../domain/resources.js';
+import { authenticateManagement } from '../services/authenticate.js';
+import type { AppEnv } from './types.js';
+
+export const WWW_AUTHENTICATE = 'Basic realm="Keyplane", charset="UTF-8"';
+
+/** Splits `Authorization: Basic base64(key:secret)`; undefined when the header is not that. */
+export function parseBasic(header: string | undefined): { key: string; secret: string } | undefined {
+  const match = header ? /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header) : null;
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { key: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+function unauthenticated(detail: string): KeyplaneError {
+  return new KeyplaneError('user_unauthenticated', detail);
+}
+
+/** Management endpoints: HTTP Basic with a Cloud or Global API key of an existing principal. */
+export function requireManagementKey(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (!header) throw unauthenticated('Valid authentication credentials must be provided: HTTP Basic with a Cloud API key and secret');
+    const credentials = parseBasic(header);
+    if (!credentials) throw unauthenticated('The Authorization header must be HTTP Basic: base64 of "<api key>:<secret>"');
+    const result = await authenticateManagement(c.get('services'), credentials.key, credentials.secret);
+    if (!result.ok) {
+      if (result.reason === 'not_a_management_key') {
+        const scope = keyScopes[result.scope!];
+        throw unauthenticated(
+          `API key ${result.keyId} is scoped to a ${result.scope} resource (${scope.apiVersion}); the management API needs a Cloud API key`,
+        );
+      }
+      throw unauthenticated('The API key or secret is not valid');
+    }
+    c.set('actor', result.actor);
+    await next();
+  };
+}

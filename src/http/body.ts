@@ -1,0 +1,45 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { KeyplaneError } from '../domain/errors.js';
+import type { AppEnv } from './types.js';
+
+const JSON_TYPE_RE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+
+/**
+ * Reads a JSON object body and checks it against a schema. Errors name the field as a JSON
+ * pointer and never echo the body (it may hold a secret).
+ */
+export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  const type = c.req.header('content-type');
+  if (type && !JSON_TYPE_RE.test(type)) {
+    throw new KeyplaneError('unsupported_media_type', 'The request body must be JSON (Content-Type: application/json)');
+  }
+  const text = await c.req.text();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new KeyplaneError('invalid_json', text.trim() === '' ? 'The request body is empty; a JSON object is required' : 'The request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new KeyplaneError('bad_request', 'The request body must be a JSON object', { source: { pointer: '' } });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const pointer = issue.path.length ? `/${issue.path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}` : '';
+    throw new KeyplaneError('bad_request', `${pointer || 'body'}: ${issue.message}`, { source: { pointer } });
+  }
+  return parsed.data;
+}
+
+/** A query parameter's value; absent and empty both mean "no filter". */
+export function queryParam(c: Context<AppEnv>, name: string): string | undefined {
+  const value = c.req.query(name)?.trim();
+  return value ? value : undefined;
+}
+
+/** Every non-empty value of a repeatable query parameter. */
+export function queryParams(c: Context<AppEnv>, name: string): string[] {
+  return (c.req.queries(name) ?? []).map((v) => v.trim()).filter(Boolean);
+}

@@ -1,0 +1,30 @@
+import type { ErrorCode } from '../domain/errors.js';
+
+/** The one place error codes become HTTP statuses. */
+export const errorStatus = {
+  bad_request: 400,
+  invalid_json: 400,
+  invalid_filter: 400,
+  invalid_page_token: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  user_unauthenticated: 401,
+  quota_exceeded: 402,
+  user_unauthorized: 403,
+  api_key_not_found: 404,
+  user_not_found: 404,
+  invitation_not_found: 404,
+  service_account_not_found: 404,
+  environment_not_found: 404,
+  organization_not_found: 404,
+  kafka_cluster_not_found: 404,
+  schema_registry_not_found: 404,
+  ksqldb_cluster_not_found: 404,
+  region_not_found: 404,
+  applied_quota_not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  resource_already_exists: 409,
+  invalid_configuration: 422,
+  internal_error: 500,
+} as const satisfies Record<ErrorCode, number>;

@@ -1,0 +1,30 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type ErrorCode, KeyplaneError, type KeyplaneErrorOptions } from '../domain/errors.js';
+import { errorStatus } from './error-status.js';
+import type { AppEnv } from './types.js';
+
+/** The Confluent `Failure` envelope for one error. */
+export function failureBody(requestId: string, error: KeyplaneError) {
+  return {
+    errors: [
+      {
+        id: requestId,
+        status: String(errorStatus[error.code]),
+        code: error.code,
+        title: error.title,
+        detail: error.detail,
+        ...(error.source ? { source: error.source } : {}),
+      },
+    ],
+  };
+}
+
+export function failure(c: Context<AppEnv>, error: KeyplaneError): Response {
+  if (error.location) c.header('Location', error.location);
+  return c.json(failureBody(c.get('requestId'), error), errorStatus[error.code] as ContentfulStatusCode);
+}
+
+export function fail(c: Context<AppEnv>, code: ErrorCode, detail: string, options?: KeyplaneErrorOptions): Response {
+  return failure(c, new KeyplaneError(code, detail, options));
+}

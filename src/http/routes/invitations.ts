@@ -1,0 +1,3 @@
+import type { Api } from '../api.js';
+
+export function registerInvitationRoutes(_api: Api): void {}

@@ -1,0 +1,3 @@
+import type { Api } from '../api.js';
+
+export function registerResourceRegistryRoutes(_api: Api): void {}

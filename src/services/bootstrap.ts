@@ -1,0 +1,101 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { isApiKeyId, newApiKeyId, newId } from '../domain/ids.js';
+import { checkSecret, newSecret } from '../domain/secret.js';
+import type { Organization } from '../storage/schema.js';
+import type { Store } from '../storage/store.js';
+import { crnsFor } from '../domain/crn.js';
+import type { ServiceDeps } from './context.js';
+
+export interface BootstrapOptions {
+  adminEmail: string;
+  /** A key id and secret to become the admin's first Cloud API key instead of a generated one. */
+  bootstrapKey?: string | undefined;
+  bootstrapSecret?: string | undefined;
+}
+
+export interface BootstrapResult {
+  organization: Organization;
+  /** Present only on the start that created the organization. */
+  initialCredentials?: { key: string; secret: string; adminId: string; adminEmail: string };
+}
+
+export class BootstrapError extends Error {
+  override name = 'BootstrapError';
+}
+
+/** Checks the bootstrap credentials before anything is written. */
+export function checkBootstrapCredentials(options: BootstrapOptions): void {
+  const { bootstrapKey: key, bootstrapSecret: secret } = options;
+  if ((key === undefined) !== (secret === undefined)) {
+    throw new BootstrapError('KEYPLANE_BOOTSTRAP_KEY and KEYPLANE_BOOTSTRAP_SECRET must be set together');
+  }
+  if (key !== undefined && !isApiKeyId(key)) {
+    throw new BootstrapError('KEYPLANE_BOOTSTRAP_KEY must be 16 characters of A-Z and 0-9');
+  }
+  if (secret !== undefined) {
+    const check = checkSecret(secret);
+    if (!check.ok) throw new BootstrapError(`KEYPLANE_BOOTSTRAP_SECRET is not a valid secret: ${check.reason}`);
+  }
+}
+
+/**
+ * On an empty database: the organization, a `default` environment, an admin user bound to
+ * OrganizationAdmin and one Cloud API key for that admin, all in one transaction. On a database
+ * that has an organization: nothing, and no credentials are returned.
+ */
+export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): Promise<BootstrapResult> {
+  checkBootstrapCredentials(options);
+  const store: Store = deps.store;
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  const random = deps.randomBytes ?? ((n: number) => randomBytes(n));
+  return store.transaction(async (tx) => {
+    await tx.lock('bootstrap');
+    const existing = await tx.find('organizations', {});
+    if (existing) return { organization: existing };
+
+    const organization: Organization = { id: randomUUID(), displayName: 'Keyplane', createdAt: now, updatedAt: now };
+    await tx.insert('organizations', organization);
+    await tx.insert('environments', {
+      id: newId('environment', random),
+      displayName: 'default',
+      streamGovernancePackage: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const adminId = newId('user', random);
+    await tx.insert('users', {
+      id: adminId,
+      email: options.adminEmail.toLowerCase(),
+      fullName: 'Keyplane Admin',
+      authType: 'AUTH_TYPE_LOCAL',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await tx.insert('roleBindings', {
+      id: newId('roleBinding', random),
+      principal: `User:${adminId}`,
+      roleName: 'OrganizationAdmin',
+      crnPattern: crnsFor(organization.id).organization(),
+      createdAt: now,
+    });
+    const key = options.bootstrapKey ?? newApiKeyId(random);
+    const secret = options.bootstrapSecret ?? newSecret(random);
+    const { hash, version } = deps.hasher.hash(secret);
+    await tx.insert('apiKeys', {
+      id: key,
+      ownerId: adminId,
+      ownerKind: 'User',
+      scopeKind: 'Cloud',
+      resourceId: 'cloud',
+      resourceEnvironmentId: null,
+      displayName: 'initial-admin',
+      description: 'Created on first start',
+      secretHash: hash,
+      pepperVersion: version,
+      createdAt: now,
+      updatedAt: now,
+      lastUsedAt: null,
+    });
+    return { organization, initialCredentials: { key, secret, adminId, adminEmail: options.adminEmail.toLowerCase() } };
+  });
+}

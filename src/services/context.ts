@@ -1,0 +1,66 @@
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { type CrnBuilders, crnsFor } from '../domain/crn.js';
+import { type ErrorCode, KeyplaneError } from '../domain/errors.js';
+import type { PrincipalKind, RandomBytes } from '../domain/ids.js';
+import type { QuotaLimits } from '../domain/quotas.js';
+import type { Store } from '../storage/store.js';
+import { UniqueViolation } from '../storage/store.js';
+import type { SecretHasher } from './secret-hasher.js';
+
+/** What every use case needs: the store, the clock, randomness, the hasher, limits, the org. */
+export interface ServiceContext {
+  store: Store;
+  now: () => Date;
+  randomBytes: RandomBytes;
+  hasher: SecretHasher;
+  quotas: QuotaLimits;
+  orgId: string;
+  crn: CrnBuilders;
+}
+
+export interface ServiceDeps {
+  store: Store;
+  hasher: SecretHasher;
+  quotas: QuotaLimits;
+  now?: () => Date;
+  randomBytes?: RandomBytes;
+}
+
+export function createContext(deps: ServiceDeps, orgId: string): ServiceContext {
+  return {
+    store: deps.store,
+    hasher: deps.hasher,
+    quotas: deps.quotas,
+    now: deps.now ?? (() => new Date()),
+    randomBytes: deps.randomBytes ?? ((n) => nodeRandomBytes(n)),
+    orgId,
+    crn: crnsFor(orgId),
+  };
+}
+
+/** Who is calling: the principal a Cloud or Global key belongs to, and the key used. */
+export interface Actor {
+  principalId: string;
+  principalKind: PrincipalKind;
+  keyId: string;
+}
+
+export function timestamp(ctx: Pick<ServiceContext, 'now'>): string {
+  return ctx.now().toISOString();
+}
+
+/** Calls `fn`; turns a unique-constraint collision into the given conflict error. */
+export async function onConflict<R>(fn: () => Promise<R>, conflict: () => Promise<KeyplaneError>): Promise<R> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof UniqueViolation) throw await conflict();
+    throw error;
+  }
+}
+
+export type NotFoundCode = Extract<ErrorCode, `${string}_not_found`>;
+
+export function notFound(code: NotFoundCode, what: string, id: string): KeyplaneError {
+  return new KeyplaneError(code, `${what} '${id}' was not found`);
+}

@@ -1,0 +1,25 @@
+import { KeyplaneError } from '../domain/errors.js';
+import { type PrincipalKind, principalKindOf } from '../domain/ids.js';
+import type { Store } from '../storage/store.js';
+
+/** Everything a principal owns goes with it: keys and role bindings. */
+export async function deletePrincipalBelongings(tx: Store, principalId: string): Promise<void> {
+  await tx.deleteWhere('apiKeys', { ownerId: principalId });
+  await tx.deleteWhere('roleBindings', { principal: `User:${principalId}` });
+}
+
+/** Resolves an owner id to an existing principal, or a 422 naming the field. */
+export async function requirePrincipal(store: Store, id: string, pointer: string): Promise<PrincipalKind> {
+  const kind = principalKindOf(id);
+  if (!kind) {
+    throw new KeyplaneError('invalid_configuration', `'${id}' is neither a user (u-…) nor a service account (sa-…)`, {
+      source: { pointer },
+    });
+  }
+  const exists = kind === 'User' ? await store.get('users', id) : await store.get('serviceAccounts', id);
+  if (!exists) {
+    const noun = kind === 'User' ? 'user' : 'service account';
+    throw new KeyplaneError('invalid_configuration', `The ${noun} '${id}' does not exist`, { source: { pointer } });
+  }
+  return kind;
+}
