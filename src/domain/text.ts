@@ -9,6 +9,7 @@ export const textLimits = {
 } as const;
 
 // C0 and C1 control characters, DEL, and bidirectional overrides that can disguise text.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const HOSTILE_RE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /**

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { loadConfig, type ConfigInput } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createKeyplane, type Keyplane } from '../../src/server.js';
+import { checkAgainstSpec } from './openapi.js';
+
+/**
+ * Every log line any in-process server wrote during this test file, and every secret any
+ * response handed out; setup.ts checks after each file that no secret reached the log.
+ */
+export const capturedLogs: string[] = [];
+export const issuedSecrets = new Set<string>();
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  /** A raw body string, sent as is. */
+  raw?: string;
+  /** `false` sends no Authorization; a pair sends Basic; a string is the whole header. */
+  auth?: { key: string; secret: string } | string | false;
+  headers?: Record<string, string>;
+  /** Skip the Confluent schema check (for deliberately odd requests). */
+  skipSpec?: boolean;
+}
+
+export interface TestKeyplane {
+  keyplane: Keyplane;
+  admin: { key: string; secret: string; userId: string };
+  publicUrl: string;
+  call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
+  close(): Promise<void>;
+}
+
+export function basic(key: string, secret: string): string {
+  return `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
+}
+
+/**
+ * An in-process Keyplane on a fresh SQLite database in a temporary directory. Requests go
+ * through `app.request()`; every JSON response of a path that Confluent's specs describe is
+ * checked against them, and a mismatch fails the test.
+ */
+export async function startTestKeyplane(env: ConfigInput = {}): Promise<TestKeyplane> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyplane-test-'));
+  const publicUrl = 'http://keyplane.test:8080';
+  const config = loadConfig({ KEYPLANE_DATA_DIR: dir, KEYPLANE_PUBLIC_URL: publicUrl, KEYPLANE_LOG_LEVEL: 'debug', ...env });
+  const logger = createLogger('debug', (line) => {
+    capturedLogs.push(line);
+  });
+  const keyplane = await createKeyplane(config, logger);
+  const initial = keyplane.initialCredentials!;
+  issuedSecrets.add(initial.secret);
+  const admin = { key: initial.key, secret: initial.secret, userId: initial.adminId };
+
+  async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    const auth = options.auth === undefined ? admin : options.auth;
+    if (auth) headers.authorization = typeof auth === 'string' ? auth : basic(auth.key, auth.secret);
+    let body: string | undefined = options.raw;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await keyplane.app.request(`${publicUrl}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown;
+    if (text && res.headers.get('content-type')?.includes('json')) parsed = JSON.parse(text);
+    const secret = (parsed as { spec?: { secret?: unknown } } | undefined)?.spec?.secret;
+    if (typeof secret === 'string') issuedSecrets.add(secret);
+    expect(res.headers.get('x-request-id'), `${method} ${path} has X-Request-Id`).toBeTruthy();
+    expect(res.status, `${method} ${path} never answers 500: ${text}`).toBeLessThan(500);
+    if (res.status >= 400) {
+      expect(parsed, `${method} ${path} → ${res.status} carries a Failure body`).toMatchObject({
+        errors: [{ status: String(res.status), code: expect.any(String), detail: expect.any(String) }],
+      });
+    }
+    if (!options.skipSpec) {
+      const check = checkAgainstSpec(method, path, res.status, parsed);
+      expect(check.errors, `${method} ${path} → ${res.status} matches Confluent's OpenAPI schema`).toEqual([]);
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  return {
+    keyplane,
+    admin,
+    publicUrl,
+    call,
+    async close() {
+      await keyplane.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
