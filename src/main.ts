@@ -78,7 +78,11 @@ async function main(): Promise<number> {
   if (!server) return 1;
 
   const initial = keyplane.initialCredentials;
-  if (initial) {
+  if (initial?.supplied) {
+    process.stdout.write(
+      `\nKeyplane created its organization and admin user ${initial.adminId}; its first Cloud API key is ${initial.key} from KEYPLANE_BOOTSTRAP_KEY.\n\n`,
+    );
+  } else if (initial) {
     const file = join(config.dataDir, 'initial-admin.txt');
     const text = [
       `# Keyplane initial admin credentials, created ${new Date().toISOString()}`,
@@ -100,6 +104,7 @@ async function main(): Promise<number> {
         `  API Secret: ${initial.secret}`,
         '',
         `Saved to ${file} (mode 0600). It will not be printed again.`,
+        '',
         '',
       ].join('\n'),
     );

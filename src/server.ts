@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
-import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
+import { bootstrap, type BootstrapResult, checkBootstrapCredentials } from './services/bootstrap.js';
 import { createContext, type ServiceContext } from './services/context.js';
 import { createSecretHasher } from './services/secret-hasher.js';
 import { loadOrCreatePeppers } from './storage/pepper-file.js';
@@ -23,6 +23,7 @@ export async function openStore(config: Config): Promise<Store> {
 
 /** Opens the store, bootstraps an empty database and builds the app; listening is separate. */
 export async function createKeyplane(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Keyplane> {
+  checkBootstrapCredentials(config);
   const peppers = loadOrCreatePeppers(config.pepperFile);
   const store = await openStore(config);
   try {

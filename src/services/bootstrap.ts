@@ -16,7 +16,7 @@ export interface BootstrapOptions {
 export interface BootstrapResult {
   organization: Organization;
   /** Present only on the start that created the organization. */
-  initialCredentials?: { key: string; secret: string; adminId: string; adminEmail: string };
+  initialCredentials?: { key: string; secret: string; adminId: string; adminEmail: string; supplied: boolean };
 }
 
 export class BootstrapError extends Error {
@@ -96,6 +96,15 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): P
       updatedAt: now,
       lastUsedAt: null,
     });
-    return { organization, initialCredentials: { key, secret, adminId, adminEmail: options.adminEmail.toLowerCase() } };
+    return {
+      organization,
+      initialCredentials: {
+        key,
+        secret,
+        adminId,
+        adminEmail: options.adminEmail.toLowerCase(),
+        supplied: options.bootstrapKey !== undefined,
+      },
+    };
   });
 }

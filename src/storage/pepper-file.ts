@@ -15,7 +15,7 @@ interface PepperFile {
 
 export function loadOrCreatePeppers(path: string): Peppers {
   if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const file: PepperFile = { current: 1, peppers: { '1': randomBytes(32).toString('base64') } };
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     chmodSync(path, 0o600);

@@ -21,7 +21,7 @@ const sqliteDialect: Dialect = {
  * private in-memory database.
  */
 export async function openSqliteStore(path: string): Promise<KyselyStore> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const sqlite = new BetterSqlite3(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('has defaults that work on a laptop', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, logLevel: 'info', publicUrl: 'http://127.0.0.1:8080' });
+    expect(config.dataDir).toMatch(/\.keyplane$/);
+    expect(config.databaseUrl).toBe(`sqlite:${config.dataDir}/keyplane.db`);
+    expect(config.quotas['iam.max_environments.per_org']).toBe(25);
+  });
+
+  it('derives the public URL from host and port, and strips a trailing slash from an explicit one', () => {
+    expect(loadConfig({ KEYPLANE_HOST: '0.0.0.0', KEYPLANE_PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
+    expect(loadConfig({ KEYPLANE_PUBLIC_URL: 'https://keys.example.com/' }).publicUrl).toBe('https://keys.example.com');
+  });
+
+  it.each([
+    [{ KEYPLANE_PORT: 'eighty' }, /KEYPLANE_PORT/],
+    [{ KEYPLANE_PORT: '70000' }, /KEYPLANE_PORT/],
+    [{ KEYPLANE_LOG_LEVEL: 'loud' }, /KEYPLANE_LOG_LEVEL/],
+    [{ KEYPLANE_PUBLIC_URL: 'ftp://x' }, /KEYPLANE_PUBLIC_URL/],
+    [{ KEYPLANE_DATABASE_URL: 'mysql://x' }, /KEYPLANE_DATABASE_URL/],
+    [{ KEYPLANE_QUOTAS: 'bogus=1' }, /KEYPLANE_QUOTAS/],
+    [{ KEYPLANE_MAX_BODY_BYTES: '10' }, /KEYPLANE_MAX_BODY_BYTES/],
+  ])('refuses %o with an error naming the variable', (input, message) => {
+    expect(() => loadConfig(input)).toThrow(ConfigError);
+    expect(() => loadConfig(input)).toThrow(message);
+  });
+});

@@ -1,0 +1,14 @@
+import type { Context } from 'hono';
+import type { Organization } from '../../storage/schema.js';
+import type { AppEnv } from '../types.js';
+import { objectMeta } from './common.js';
+
+export function presentOrganization(c: Context<AppEnv>, org: Organization) {
+  return {
+    api_version: 'org/v2',
+    kind: 'Organization',
+    id: org.id,
+    metadata: objectMeta(c, `/org/v2/organizations/${org.id}`, c.get('services').crn.organization(), org),
+    display_name: org.displayName,
+  };
+}

@@ -1,0 +1,101 @@
+import { invalidField } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { checkText, textLimits } from '../domain/text.js';
+import type { Environment } from '../storage/schema.js';
+import type { Page, PageRequest } from '../storage/store.js';
+import { type ServiceContext, notFound, timestamp } from './context.js';
+import { enforceQuota } from './quota-guard.js';
+
+/** Stream Governance packages, from the smallest up; a package may be upgraded, never downgraded. */
+export const streamGovernancePackages = ['ESSENTIALS', 'ADVANCED'] as const;
+export type StreamGovernancePackage = (typeof streamGovernancePackages)[number];
+
+const PACKAGE_POINTER = '/stream_governance_config/package';
+
+function checkPackage(value: string): StreamGovernancePackage {
+  const upper = value.trim().toUpperCase();
+  const known = streamGovernancePackages.find((p) => p === upper);
+  if (!known) throw invalidField(PACKAGE_POINTER, `${PACKAGE_POINTER} must be one of ${streamGovernancePackages.join(', ')}`);
+  return known;
+}
+
+function checkDisplayName(value: string): string {
+  return checkText('/display_name', value, textLimits.displayName, { required: true });
+}
+
+export interface CreateEnvironmentInput {
+  displayName: string;
+  streamGovernancePackage?: string | undefined;
+}
+
+export async function createEnvironment(ctx: ServiceContext, input: CreateEnvironmentInput): Promise<Environment> {
+  const displayName = checkDisplayName(input.displayName);
+  const pkg = input.streamGovernancePackage === undefined ? null : checkPackage(input.streamGovernancePackage);
+  return ctx.store.transaction(async (tx) => {
+    await enforceQuota(ctx, tx, 'iam.max_environments.per_org', `organization ${ctx.orgId}`, () =>
+      tx.count('environments', {}),
+    );
+    const now = timestamp(ctx);
+    const environment: Environment = {
+      id: newId('environment', ctx.randomBytes),
+      displayName,
+      streamGovernancePackage: pkg,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert('environments', environment);
+    return environment;
+  });
+}
+
+export async function listEnvironments(ctx: ServiceContext, page: PageRequest): Promise<Page<Environment>> {
+  return ctx.store.list('environments', {}, page);
+}
+
+export async function getEnvironment(ctx: ServiceContext, id: string): Promise<Environment> {
+  const environment = await ctx.store.get('environments', id.toLowerCase());
+  if (!environment) throw notFound('environment_not_found', 'Environment', id);
+  return environment;
+}
+
+export interface UpdateEnvironmentInput {
+  displayName?: string | undefined;
+  streamGovernancePackage?: string | undefined;
+}
+
+export async function updateEnvironment(
+  ctx: ServiceContext,
+  id: string,
+  input: UpdateEnvironmentInput,
+): Promise<Environment> {
+  const displayName = input.displayName === undefined ? undefined : checkDisplayName(input.displayName);
+  const pkg = input.streamGovernancePackage === undefined ? undefined : checkPackage(input.streamGovernancePackage);
+  return ctx.store.transaction(async (tx) => {
+    const current = await tx.get('environments', id.toLowerCase());
+    if (!current) throw notFound('environment_not_found', 'Environment', id);
+    const currentRank = streamGovernancePackages.indexOf(current.streamGovernancePackage as StreamGovernancePackage);
+    if (pkg !== undefined && streamGovernancePackages.indexOf(pkg) < currentRank) {
+      throw invalidField(
+        PACKAGE_POINTER,
+        `The Stream Governance package of '${current.id}' is ${current.streamGovernancePackage}; it can be upgraded, not downgraded to ${pkg}`,
+      );
+    }
+    const updated = await tx.update('environments', current.id, {
+      displayName,
+      streamGovernancePackage: pkg,
+      updatedAt: timestamp(ctx),
+    });
+    return updated!;
+  });
+}
+
+/** Everything that lives in the environment goes with it: its registered resources and the keys scoped to them. */
+export async function deleteEnvironment(ctx: ServiceContext, id: string): Promise<void> {
+  await ctx.store.transaction(async (tx) => {
+    const current = await tx.get('environments', id.toLowerCase());
+    if (!current) throw notFound('environment_not_found', 'Environment', id);
+    await tx.deleteWhere('apiKeys', { resourceEnvironmentId: current.id });
+    await tx.deleteWhere('resources', { environmentId: current.id });
+    await tx.delete('environments', current.id);
+  });
+}

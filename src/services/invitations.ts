@@ -1,0 +1,107 @@
+import { KeyplaneError, invalidField } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { checkEmail } from '../domain/text.js';
+import type { Invitation, User } from '../storage/schema.js';
+import type { Page, PageRequest } from '../storage/store.js';
+import { type Actor, type ServiceContext, notFound, onConflict } from './context.js';
+
+export const authTypes = ['AUTH_TYPE_LOCAL', 'AUTH_TYPE_SSO'] as const;
+export type AuthType = (typeof authTypes)[number];
+
+export const INVITATION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+
+function checkAuthType(value: string): AuthType {
+  const upper = value.trim().toUpperCase();
+  const known = authTypes.find((t) => t === upper);
+  if (!known) throw invalidField('/auth_type', `/auth_type must be one of ${authTypes.join(', ')}`);
+  return known;
+}
+
+export interface CreateInvitationInput {
+  email: string;
+  authType?: string | undefined;
+}
+
+export interface CreatedInvitation {
+  invitation: Invitation;
+  user: User;
+}
+
+/**
+ * Creates the invited user and the invitation together, so that keys and role bindings can name
+ * the user before the invitation is accepted. An email that already belongs to a user is a
+ * conflict pointing at that user.
+ */
+export async function createInvitation(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: CreateInvitationInput,
+): Promise<CreatedInvitation> {
+  const email = checkEmail('/email', input.email.trim());
+  const authType = input.authType === undefined ? 'AUTH_TYPE_LOCAL' : checkAuthType(input.authType);
+  const conflict = async (existing: User | undefined) =>
+    new KeyplaneError('resource_already_exists', `A user with the email '${email}' already exists`, {
+      ...(existing ? { location: `/iam/v2/users/${existing.id}` } : {}),
+    });
+  return onConflict(
+    () =>
+      ctx.store.transaction(async (tx) => {
+        const existing = await tx.find('users', { email });
+        if (existing) throw await conflict(existing);
+        const now = ctx.now();
+        const created = now.toISOString();
+        const user: User = { id: newId('user', ctx.randomBytes), email, fullName: '', authType, createdAt: created, updatedAt: created };
+        await tx.insert('users', user);
+        const invitation: Invitation = {
+          id: newId('invitation', ctx.randomBytes),
+          email,
+          authType,
+          status: 'INVITE_STATUS_SENT',
+          userId: user.id,
+          creatorId: actor.principalKind === 'User' ? actor.principalId : null,
+          expiresAt: new Date(now.getTime() + INVITATION_LIFETIME_MS).toISOString(),
+          acceptedAt: null,
+          createdAt: created,
+          updatedAt: created,
+        };
+        await tx.insert('invitations', invitation);
+        return { invitation, user };
+      }),
+    async () => conflict(await ctx.store.find('users', { email })),
+  );
+}
+
+export interface InvitationFilter {
+  email?: string | undefined;
+  status?: string | undefined;
+  userId?: string | undefined;
+  creatorId?: string | undefined;
+}
+
+export async function listInvitations(
+  ctx: ServiceContext,
+  filter: InvitationFilter,
+  page: PageRequest,
+): Promise<Page<Invitation>> {
+  return ctx.store.list(
+    'invitations',
+    {
+      email: filter.email?.toLowerCase(),
+      status: filter.status?.toUpperCase(),
+      userId: filter.userId?.toLowerCase(),
+      creatorId: filter.creatorId?.toLowerCase(),
+    },
+    page,
+  );
+}
+
+export async function getInvitation(ctx: ServiceContext, id: string): Promise<Invitation> {
+  const invitation = await ctx.store.get('invitations', id.toLowerCase());
+  if (!invitation) throw notFound('invitation_not_found', 'Invitation', id);
+  return invitation;
+}
+
+/** Withdraws the invitation; the invited user stays, with whatever keys and bindings it has. */
+export async function deleteInvitation(ctx: ServiceContext, id: string): Promise<void> {
+  if (!(await ctx.store.delete('invitations', id.toLowerCase()))) throw notFound('invitation_not_found', 'Invitation', id);
+}

@@ -1,0 +1,114 @@
+import { KeyplaneError, badField } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { checkText, textLimits } from '../domain/text.js';
+import type { ServiceAccount } from '../storage/schema.js';
+import type { Page, PageRequest } from '../storage/store.js';
+import { type ServiceContext, notFound, onConflict, timestamp } from './context.js';
+import { deletePrincipalBelongings } from './principals.js';
+import { enforceQuota } from './quota-guard.js';
+
+export const serviceAccountPath = (id: string) => `/iam/v2/service-accounts/${id}`;
+
+export interface CreateServiceAccountInput {
+  /** Required; absent is refused here so that every caller gets the same answer. */
+  displayName?: string | undefined;
+  description?: string | undefined;
+}
+
+/**
+ * Display names are unique across the organization. The unique index decides, so two racing
+ * requests for one name cannot both win; the loser is told where the winner lives.
+ */
+async function nameTaken(ctx: ServiceContext, displayName: string): Promise<KeyplaneError> {
+  const existing = await ctx.store.find('serviceAccounts', { displayName });
+  return new KeyplaneError('resource_already_exists', `Service name is already in use: '${displayName}'`, {
+    location: existing ? serviceAccountPath(existing.id) : undefined,
+  });
+}
+
+function checkDisplayName(value: string): string {
+  return checkText('/display_name', value, textLimits.displayName, { required: true });
+}
+
+function checkDescription(value: string): string {
+  return checkText('/description', value, textLimits.description);
+}
+
+export async function createServiceAccount(ctx: ServiceContext, input: CreateServiceAccountInput): Promise<ServiceAccount> {
+  if (input.displayName === undefined) throw badField('/display_name', '/display_name is required');
+  const displayName = checkDisplayName(input.displayName);
+  const description = checkDescription(input.description ?? '');
+  return onConflict(
+    () =>
+      ctx.store.transaction(async (tx) => {
+        await enforceQuota(ctx, tx, 'iam.max_service_accounts.per_org', `organization ${ctx.orgId}`, () =>
+          tx.count('serviceAccounts', {}),
+        );
+        const now = timestamp(ctx);
+        const account: ServiceAccount = {
+          id: newId('serviceAccount', ctx.randomBytes),
+          displayName,
+          description,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await tx.insert('serviceAccounts', account);
+        return account;
+      }),
+    () => nameTaken(ctx, displayName),
+  );
+}
+
+export interface ServiceAccountFilter {
+  /** Exact display names, any of them; empty means every account. */
+  displayNames: readonly string[];
+}
+
+export async function listServiceAccounts(
+  ctx: ServiceContext,
+  filter: ServiceAccountFilter,
+  page: PageRequest,
+): Promise<Page<ServiceAccount>> {
+  return ctx.store.list('serviceAccounts', filter.displayNames.length ? { displayName: filter.displayNames } : {}, page);
+}
+
+export async function getServiceAccount(ctx: ServiceContext, id: string): Promise<ServiceAccount> {
+  const account = await ctx.store.get('serviceAccounts', id);
+  if (!account) throw notFound('service_account_not_found', 'Service account', id);
+  return account;
+}
+
+export interface UpdateServiceAccountInput {
+  displayName?: string | undefined;
+  description?: string | undefined;
+}
+
+export async function updateServiceAccount(
+  ctx: ServiceContext,
+  id: string,
+  input: UpdateServiceAccountInput,
+): Promise<ServiceAccount> {
+  const patch = {
+    displayName: input.displayName === undefined ? undefined : checkDisplayName(input.displayName),
+    description: input.description === undefined ? undefined : checkDescription(input.description),
+  };
+  return onConflict(
+    () =>
+      ctx.store.transaction(async (tx) => {
+        const current = await tx.get('serviceAccounts', id);
+        if (!current) throw notFound('service_account_not_found', 'Service account', id);
+        const updated = await tx.update('serviceAccounts', current.id, { ...patch, updatedAt: timestamp(ctx) });
+        return updated!;
+      }),
+    () => nameTaken(ctx, patch.displayName!),
+  );
+}
+
+/** Deletes the account with its API keys and role bindings, all or nothing. */
+export async function deleteServiceAccount(ctx: ServiceContext, id: string): Promise<void> {
+  await ctx.store.transaction(async (tx) => {
+    if (!(await tx.get('serviceAccounts', id))) throw notFound('service_account_not_found', 'Service account', id);
+    await deletePrincipalBelongings(tx, id);
+    await tx.delete('serviceAccounts', id);
+  });
+}

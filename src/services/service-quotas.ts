@@ -1,0 +1,135 @@
+import { KeyplaneError } from '../domain/errors.js';
+import { type QuotaCode, type QuotaScope, quotaDefinitions } from '../domain/quotas.js';
+import { type KeyScopeKind, isManagementScope, keyScopes } from '../domain/resources.js';
+import type { Page, PageRequest, Store } from '../storage/store.js';
+import { type Actor, type ServiceContext, notFound } from './context.js';
+
+export const quotaScopes: readonly QuotaScope[] = ['ORGANIZATION', 'USER_ACCOUNT', 'SERVICE_ACCOUNT', 'KAFKA_CLUSTER'];
+
+function readScope(value: string | undefined): QuotaScope {
+  const scope = quotaScopes.find((s) => s === value?.toUpperCase());
+  if (!scope) throw invalidFilter('scope', `scope is required and must be one of ${quotaScopes.join(', ')}`);
+  return scope;
+}
+
+const scopeKinds = Object.keys(keyScopes) as KeyScopeKind[];
+const MANAGEMENT_KINDS = scopeKinds.filter(isManagementScope);
+const RESOURCE_KINDS = scopeKinds.filter((k) => !isManagementScope(k));
+
+/** A quota as it applies here: its definition, the configured limit and, where known, the usage. */
+export interface AppliedQuota {
+  definition: (typeof quotaDefinitions)[number];
+  appliedLimit: number;
+  /** Absent when the request does not say whose usage (a cluster quota without a cluster). */
+  usage?: number;
+  kafkaCluster?: { id: string; environmentId: string };
+  userId?: string;
+}
+
+export interface AppliedQuotaFilter {
+  /** Required by the list: ORGANIZATION, USER_ACCOUNT, SERVICE_ACCOUNT or KAFKA_CLUSTER. */
+  scope?: string | undefined;
+  /** Quota codes, any of them; empty means every code of the scope. */
+  codes?: readonly string[];
+  kafkaClusterId?: string | undefined;
+  /** Only checked against the cluster's environment: no quota here is counted per environment. */
+  environmentId?: string | undefined;
+  /** The caller: user-scoped quotas report the calling user's own usage. */
+  caller?: Actor | undefined;
+}
+
+function invalidFilter(parameter: string, detail: string): KeyplaneError {
+  return new KeyplaneError('invalid_filter', detail, { source: { parameter } });
+}
+
+async function resolveCluster(store: Store, filter: AppliedQuotaFilter): Promise<AppliedQuota['kafkaCluster']> {
+  const environmentId = filter.environmentId?.toLowerCase();
+  if (environmentId && !(await store.get('environments', environmentId))) {
+    throw invalidFilter('environment', `The environment '${filter.environmentId}' does not exist`);
+  }
+  if (!filter.kafkaClusterId) return undefined;
+  const id = filter.kafkaClusterId.toLowerCase();
+  const cluster = await store.get('resources', id);
+  if (cluster?.type !== 'kafka') {
+    throw invalidFilter('kafka_cluster', `The Kafka cluster '${filter.kafkaClusterId}' does not exist`);
+  }
+  if (environmentId && environmentId !== cluster.environmentId) {
+    throw invalidFilter(
+      'environment',
+      `The Kafka cluster '${id}' is in environment '${cluster.environmentId}', not '${environmentId}'`,
+    );
+  }
+  return { id, environmentId: cluster.environmentId };
+}
+
+/** How much of `code` is used, counted the way the creating transaction counts it. */
+async function usageOf(
+  store: Store,
+  code: QuotaCode,
+  cluster: AppliedQuota['kafkaCluster'],
+  caller: Actor | undefined,
+): Promise<Pick<AppliedQuota, 'usage' | 'kafkaCluster' | 'userId'>> {
+  switch (code) {
+    case 'iam.max_service_accounts.per_org':
+      return { usage: await store.count('serviceAccounts', {}) };
+    case 'iam.max_environments.per_org':
+      return { usage: await store.count('environments', {}) };
+    case 'iam.max_cloud_api_keys.per_org':
+      return { usage: await store.count('apiKeys', { scopeKind: MANAGEMENT_KINDS }) };
+    case 'kafka.max_api_keys.per_cluster':
+      return cluster ? { usage: await store.count('apiKeys', { resourceId: cluster.id }), kafkaCluster: cluster } : {};
+    case 'iam.max_cloud_api_keys.per_user':
+    case 'iam.max_cluster_api_keys.per_user': {
+      if (caller?.principalKind !== 'User') return {};
+      const kinds = code === 'iam.max_cloud_api_keys.per_user' ? MANAGEMENT_KINDS : RESOURCE_KINDS;
+      const usage = await store.count('apiKeys', { ownerId: caller.principalId, scopeKind: kinds });
+      return { usage, userId: caller.principalId };
+    }
+    default:
+      return {};
+  }
+}
+
+async function apply(
+  ctx: ServiceContext,
+  definition: AppliedQuota['definition'],
+  cluster: AppliedQuota['kafkaCluster'],
+  caller: Actor | undefined,
+): Promise<AppliedQuota> {
+  return {
+    definition,
+    appliedLimit: ctx.quotas[definition.code],
+    ...(await usageOf(ctx.store, definition.code, cluster, caller)),
+  };
+}
+
+/**
+ * The quotas of one scope, ordered by code. The whole list is a handful of rows, so it is paged
+ * in memory; the cursor is the last code of the previous page.
+ */
+export async function listAppliedQuotas(
+  ctx: ServiceContext,
+  filter: AppliedQuotaFilter,
+  page: PageRequest,
+): Promise<Page<AppliedQuota>> {
+  const scope = readScope(filter.scope);
+  const cluster = await resolveCluster(ctx.store, filter);
+  const codes = filter.codes?.length ? filter.codes : undefined;
+  const matching = quotaDefinitions
+    .filter((q) => q.scope === scope && (!codes || codes.includes(q.code)))
+    .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const after = page.after?.id;
+  const rest = after === undefined ? matching : matching.filter((q) => q.code > after);
+  const selected = rest.slice(0, page.limit);
+  const items = await Promise.all(selected.map((q) => apply(ctx, q, cluster, filter.caller)));
+  const last = selected.at(-1);
+  return rest.length > page.limit && last
+    ? { items, total: matching.length, next: { createdAt: '', id: last.code } }
+    : { items, total: matching.length };
+}
+
+export async function getAppliedQuota(ctx: ServiceContext, code: string, filter: AppliedQuotaFilter): Promise<AppliedQuota> {
+  const definition = quotaDefinitions.find((q) => q.code === code);
+  if (!definition) throw notFound('applied_quota_not_found', 'Applied quota', code);
+  return apply(ctx, definition, await resolveCluster(ctx.store, filter), filter.caller);
+}

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { basic } from './support/harness.js';
+import { runServer, startServer } from './support/process.js';
+
+const DOCS_EXAMPLE = 'cfltT8d8RzkNseTMEDKcjNM1BZTFPHqRn/dQm9q7w6SjzZ12wZfwjaJdipHZtDjw';
+
+function logLines(stdout: string): string[] {
+  return stdout.split('\n').filter((l) => l.startsWith('{'));
+}
+
+// The server as a user runs it: a real process, a real port, a data directory on disk.
+describe('keyplane server process', () => {
+  it('bootstraps on first start, prints the admin key once, and not again on the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keyplane-proc-'));
+    const first = await startServer({ KEYPLANE_DATA_DIR: dataDir });
+    const file = join(dataDir, 'initial-admin.txt');
+    const saved = readFileSync(file, 'utf8');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const key = /KEYPLANE_API_KEY=(\w+)/.exec(saved)![1]!;
+    const secret = /KEYPLANE_API_SECRET=(\S+)/.exec(saved)![1]!;
+    expect(first.stdout().split(secret)).toHaveLength(2);
+    expect(first.stdout()).toContain(`API Key:    ${key}`);
+
+    const res = await fetch(`${first.url}/iam/v2/api-keys`, { headers: { authorization: basic(key, secret) } });
+    expect(res.status).toBe(200);
+    const unauth = await fetch(`${first.url}/iam/v2/api-keys`);
+    expect(unauth.status).toBe(401);
+    expect(unauth.headers.get('www-authenticate')).toMatch(/^Basic /);
+    expect(await first.stop()).toBe(0);
+    const lines = logLines(first.stdout());
+    expect(lines.some((l) => l.includes('"msg":"request"'))).toBe(true);
+    expect(lines.filter((l) => l.includes(secret))).toEqual([]);
+
+    const second = await startServer({ KEYPLANE_DATA_DIR: dataDir });
+    expect(second.stdout()).not.toContain(secret);
+    expect(second.stdout()).not.toContain('API Secret');
+    const again = await fetch(`${second.url}/iam/v2/api-keys`, { headers: { authorization: basic(key, secret) } });
+    expect(((await again.json()) as { metadata: { total_size: number } }).metadata.total_size).toBe(1);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('takes the first admin key from KEYPLANE_BOOTSTRAP_KEY and _SECRET without printing the secret', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keyplane-proc-'));
+    const server = await startServer({
+      KEYPLANE_DATA_DIR: dataDir,
+      KEYPLANE_BOOTSTRAP_KEY: 'BOOTSTRAPKEY0001',
+      KEYPLANE_BOOTSTRAP_SECRET: DOCS_EXAMPLE,
+    });
+    expect(server.stdout()).not.toContain(DOCS_EXAMPLE);
+    const ok = await fetch(`${server.url}/iam/v2/api-keys/BOOTSTRAPKEY0001`, {
+      headers: { authorization: basic('BOOTSTRAPKEY0001', DOCS_EXAMPLE) },
+    });
+    expect(ok.status).toBe(200);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('refuses an invalid bootstrap secret at start-up with a clear error and creates nothing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keyplane-proc-'));
+    const bad = `${DOCS_EXAMPLE.slice(0, 63)}x`;
+    const { out, exited } = runServer({
+      KEYPLANE_DATA_DIR: dataDir,
+      KEYPLANE_BOOTSTRAP_KEY: 'BOOTSTRAPKEY0001',
+      KEYPLANE_BOOTSTRAP_SECRET: bad,
+    });
+    expect(await exited).toBe(2);
+    expect(out.stderr).toContain('KEYPLANE_BOOTSTRAP_SECRET is not a valid secret');
+    expect(out.stderr).not.toContain(bad);
+    expect(() => statSync(join(dataDir, 'keyplane.db'))).toThrow();
+  });
+
+  it('explains its flags and refuses unknown ones', async () => {
+    const help = runServer({}, ['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.out.stdout).toContain('KEYPLANE_DATA_DIR');
+    const bad = runServer({}, ['--bogus']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.out.stderr).toContain('--bogus');
+  });
+});
