@@ -54,3 +54,11 @@ export function inferKeyScope(rawId: string): { kind: KeyScopeKind; id: string }
 export function isManagementScope(kind: KeyScopeKind): boolean {
   return kind === 'Cloud' || kind === 'Global';
 }
+
+const allScopeKinds = Object.keys(keyScopes) as KeyScopeKind[];
+
+/** Cloud and Global: the scopes counted as "Cloud API keys" by quotas. */
+export const managementScopeKinds: readonly KeyScopeKind[] = allScopeKinds.filter(isManagementScope);
+
+/** Every resource-scoped kind: counted as "cluster API keys" by quotas. */
+export const resourceScopeKinds: readonly KeyScopeKind[] = allScopeKinds.filter((k) => !isManagementScope(k));

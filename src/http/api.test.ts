@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestKeyplane, startTestKeyplane } from '../../test/support/harness.js';
+import { Ajv } from '../../test/support/openapi.js';
 import { errorCatalogue } from '../domain/errors.js';
 import { errorStatus } from './error-status.js';
 

@@ -21,7 +21,7 @@ export function failureBody(requestId: string, error: KeyplaneError) {
 }
 
 export function failure(c: Context<AppEnv>, error: KeyplaneError): Response {
-  if (error.location) c.header('Location', error.location);
+  if (error.location) c.header('Location', `${c.get('http').publicUrl}${error.location}`);
   return c.json(failureBody(c.get('requestId'), error), errorStatus[error.code] as ContentfulStatusCode);
 }
 

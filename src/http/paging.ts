@@ -28,7 +28,7 @@ export function readPage(c: Context<AppEnv>, maxPageSize = MAX_PAGE_SIZE): PageR
   let limit = DEFAULT_PAGE_SIZE;
   if (sizeText) {
     if (!/^\d{1,9}$/.test(sizeText) || Number(sizeText) < 1) {
-      throw new KeyplaneError('invalid_filter', 'page_size must be a whole number from 1 to 100', {
+      throw new KeyplaneError('invalid_filter', `page_size must be a whole number from 1 to ${maxPageSize}`, {
         source: { parameter: 'page_size' },
       });
     }

@@ -2,7 +2,14 @@ import { KeyplaneError, invalidField } from '../domain/errors.js';
 import { newApiKeyId } from '../domain/ids.js';
 import { apiKeyQuotaCodes } from '../domain/quotas.js';
 import { findFlinkRegion } from '../domain/regions.js';
-import { type KeyScopeKind, inferKeyScope, isManagementScope, keyScopes } from '../domain/resources.js';
+import {
+  type KeyScopeKind,
+  inferKeyScope,
+  isManagementScope,
+  keyScopes,
+  managementScopeKinds,
+  resourceScopeKinds,
+} from '../domain/resources.js';
 import { newSecret } from '../domain/secret.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { ApiKey } from '../storage/schema.js';
@@ -25,8 +32,6 @@ export interface KeyScope {
   id: string;
   environmentId: string | null;
 }
-
-const MANAGEMENT_KINDS: KeyScopeKind[] = ['Cloud', 'Global'];
 
 /** Resolves what a create request names as the key's resource into a scope that exists. */
 export async function resolveKeyScope(
@@ -86,14 +91,12 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
     for (const code of apiKeyQuotaCodes(ownerKind, management, scope.kind === 'Cluster')) {
       if (code === 'iam.max_cloud_api_keys.per_org') {
         await enforceQuota(ctx, tx, code, `organization ${ctx.orgId}`, () =>
-          tx.count('apiKeys', { scopeKind: MANAGEMENT_KINDS }),
+          tx.count('apiKeys', { scopeKind: managementScopeKinds }),
         );
       } else if (code === 'kafka.max_api_keys.per_cluster') {
         await enforceQuota(ctx, tx, code, `Kafka cluster ${scope.id}`, () => tx.count('apiKeys', { resourceId: scope.id }));
       } else {
-        const kinds = management
-          ? MANAGEMENT_KINDS
-          : (Object.keys(keyScopes) as KeyScopeKind[]).filter((k) => !MANAGEMENT_KINDS.includes(k));
+        const kinds = management ? managementScopeKinds : resourceScopeKinds;
         await enforceQuota(ctx, tx, code, `owner ${input.ownerId}`, () =>
           tx.count('apiKeys', { ownerId: input.ownerId, scopeKind: kinds }),
         );

@@ -161,7 +161,7 @@ async function requireEnvironment(store: Store, id: string): Promise<string> {
 /** The Kafka cluster a ksqlDB cluster runs on: it must exist in the ksqlDB cluster's environment. */
 async function requireKafkaCluster(store: Store, id: string, environmentId: string): Promise<RegisteredResource> {
   const row = await store.get('resources', id.trim().toLowerCase());
-  if (!row || row.type !== 'kafka') {
+  if (row?.type !== 'kafka') {
     throw invalidField('/spec/kafka_cluster/id', `The Kafka cluster '${id}' does not exist`);
   }
   if (row.environmentId !== environmentId) {

@@ -1,6 +1,6 @@
 import { KeyplaneError } from '../domain/errors.js';
 import { type QuotaCode, type QuotaScope, quotaDefinitions } from '../domain/quotas.js';
-import { type KeyScopeKind, isManagementScope, keyScopes } from '../domain/resources.js';
+import { managementScopeKinds, resourceScopeKinds } from '../domain/resources.js';
 import type { Page, PageRequest, Store } from '../storage/store.js';
 import { type Actor, type ServiceContext, notFound } from './context.js';
 
@@ -12,9 +12,6 @@ function readScope(value: string | undefined): QuotaScope {
   return scope;
 }
 
-const scopeKinds = Object.keys(keyScopes) as KeyScopeKind[];
-const MANAGEMENT_KINDS = scopeKinds.filter(isManagementScope);
-const RESOURCE_KINDS = scopeKinds.filter((k) => !isManagementScope(k));
 
 /** A quota as it applies here: its definition, the configured limit and, where known, the usage. */
 export interface AppliedQuota {
@@ -32,7 +29,7 @@ export interface AppliedQuotaFilter {
   /** Quota codes, any of them; empty means every code of the scope. */
   codes?: readonly string[];
   kafkaClusterId?: string | undefined;
-  /** Only checked against the cluster's environment: no quota here is counted per environment. */
+  /** Must exist and hold the cluster; no quota here is counted per environment, so it narrows nothing else. */
   environmentId?: string | undefined;
   /** The caller: user-scoped quotas report the calling user's own usage. */
   caller?: Actor | undefined;
@@ -75,17 +72,19 @@ async function usageOf(
     case 'iam.max_environments.per_org':
       return { usage: await store.count('environments', {}) };
     case 'iam.max_cloud_api_keys.per_org':
-      return { usage: await store.count('apiKeys', { scopeKind: MANAGEMENT_KINDS }) };
+      return { usage: await store.count('apiKeys', { scopeKind: managementScopeKinds }) };
     case 'kafka.max_api_keys.per_cluster':
       return cluster ? { usage: await store.count('apiKeys', { resourceId: cluster.id }), kafkaCluster: cluster } : {};
     case 'iam.max_cloud_api_keys.per_user':
     case 'iam.max_cluster_api_keys.per_user': {
       if (caller?.principalKind !== 'User') return {};
-      const kinds = code === 'iam.max_cloud_api_keys.per_user' ? MANAGEMENT_KINDS : RESOURCE_KINDS;
+      const kinds = code === 'iam.max_cloud_api_keys.per_user' ? managementScopeKinds : resourceScopeKinds;
       const usage = await store.count('apiKeys', { ownerId: caller.principalId, scopeKind: kinds });
       return { usage, userId: caller.principalId };
     }
-    default:
+    // An AppliedQuota has no field naming a service account, so whose usage it is could not be said.
+    case 'iam.max_cloud_api_keys.per_service_account':
+    case 'iam.max_cluster_api_keys.per_service_account':
       return {};
   }
 }

@@ -14,6 +14,12 @@ import { checkAgainstSpec } from './openapi.js';
 export const capturedLogs: string[] = [];
 export const issuedSecrets = new Set<string>();
 
+/** The secrets (shown masked) that occur anywhere in the log lines. */
+export function findLeakedSecrets(logs: readonly string[], secrets: Iterable<string>): string[] {
+  const log = logs.join('');
+  return [...secrets].filter((s) => log.includes(s)).map((s) => `${s.slice(0, 8)}…`);
+}
+
 export interface Reply<T = any> {
   status: number;
   headers: Headers;
@@ -66,6 +72,7 @@ export async function startTestKeyplane(env: ConfigInput = {}): Promise<TestKeyp
     const auth = options.auth === undefined ? admin : options.auth;
     if (auth) headers.authorization = typeof auth === 'string' ? auth : basic(auth.key, auth.secret);
     let body: string | undefined = options.raw;
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';

@@ -29,3 +29,13 @@ describe('Confluent OpenAPI check', () => {
     expect(checkAgainstSpec('GET', '/iam/v2/api-keys/ABC', 404, { errors: 'no' }).errors.length).toBeGreaterThan(0);
   });
 });
+
+describe('secret-in-log guard', () => {
+  it('finds a secret that a log line contains, and only that one', async () => {
+    const { findLeakedSecrets } = await import('./harness.js');
+    const leaked = 'cfltAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const kept = 'cfltBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
+    const logs = ['{"msg":"request"}\n', `{"msg":"oops","value":"${leaked}"}\n`];
+    expect(findLeakedSecrets(logs, [leaked, kept])).toEqual(['cfltAAAA…']);
+  });
+});

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import AjvModule, { type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 
 /**
@@ -21,6 +21,9 @@ interface SpecOperation {
   statuses: Set<string>;
 }
 
+// Both packages are CommonJS with a `default` export; under NodeNext the class sits on `.default`.
+export const Ajv = AjvModule.default;
+const addFormats = addFormatsModule.default;
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
 addFormats(ajv);
 
@@ -110,8 +113,9 @@ export function checkAgainstSpec(method: string, path: string, status: number, b
     compiled.set(cacheKey, validate);
   }
   const ok = validate(body);
+  const failed = validate;
   return {
     covered: true,
-    errors: ok ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} (${e.schemaPath})`),
+    errors: ok ? [] : (failed.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} (${e.schemaPath})`),
   };
 }

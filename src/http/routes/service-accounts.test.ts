@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestKeyplane, startTestKeyplane } from '../../../test/support/harness.js';
+import { type Reply, type TestKeyplane, startTestKeyplane } from '../../../test/support/harness.js';
 
 let kp: TestKeyplane;
 beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('service accounts', () => {
     const seen: string[] = [];
     let next: string | undefined = `${BASE}?page_size=2`;
     while (next) {
-      const page = await kp.call('GET', next);
+      const page: Reply = await kp.call('GET', next);
       expect(page.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data.map((x: { id: string }) => x.id));
       next = page.body.metadata.next?.slice(kp.publicUrl.length);
