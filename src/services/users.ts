@@ -39,7 +39,7 @@ export async function deleteUser(ctx: ServiceContext, actor: Actor, id: string):
     if (!current) throw notFound('user_not_found', 'User', id);
     if (actor.principalKind === 'User' && actor.principalId === current.id) {
       throw new KeyplaneError(
-        'invalid_configuration',
+        'bad_request',
         `User '${current.id}' is the caller; a user cannot delete themselves, ask another administrator`,
       );
     }

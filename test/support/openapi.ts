@@ -24,7 +24,8 @@ interface SpecOperation {
 // Both packages are CommonJS with a `default` export; under NodeNext the class sits on `.default`.
 export const Ajv = AjvModule.default;
 const addFormats = addFormatsModule.default;
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+// Confluent's patterns are written for Go's regexp (e.g. `\"`), not for unicode-mode JavaScript.
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, unicodeRegExp: false });
 addFormats(ajv);
 
 const operations: SpecOperation[] = [];

@@ -9,25 +9,35 @@ beforeAll(async () => {
 });
 afterAll(() => kp.close());
 
+
+function expectOrganization(body: any) {
+  expect(body).toEqual({
+    api_version: 'org/v2',
+    kind: 'Organization',
+    id: orgId,
+    metadata: {
+      self: `${kp.publicUrl}/org/v2/organizations/${orgId}`,
+      resource_name: `crn://confluent.cloud/organization=${orgId}`,
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+    },
+    display_name: expect.stringMatching(/^[^<>#%'*^`{|}~"]{1,31}$/),
+  });
+}
+
 describe('organizations', () => {
   it('lists the one organization', async () => {
     const res = await kp.call('GET', '/org/v2/organizations');
     expect(res.status).toBe(200);
     expect(res.body.kind).toBe('OrganizationList');
     expect(res.body.metadata.total_size).toBe(1);
-    expect(res.body.data[0]).toMatchObject({
-      api_version: 'org/v2',
-      kind: 'Organization',
-      id: orgId,
-      metadata: {
-        self: `${kp.publicUrl}/org/v2/organizations/${orgId}`,
-        resource_name: `crn://confluent.cloud/organization=${orgId}`,
-      },
-    });
+    expect(res.body.metadata.first).toBe(`${kp.publicUrl}/org/v2/organizations`);
+    expect(res.body.metadata.next).toBeUndefined();
+    expectOrganization(res.body.data[0]);
   });
 
   it('reads the organization by id, case-insensitively, and 404s any other id', async () => {
-    expect((await kp.call('GET', `/org/v2/organizations/${orgId}`)).body.id).toBe(orgId);
+    expectOrganization((await kp.call('GET', `/org/v2/organizations/${orgId}`)).body);
     expect((await kp.call('GET', `/org/v2/organizations/${orgId.toUpperCase()}`)).body.id).toBe(orgId);
     const res = await kp.call('GET', '/org/v2/organizations/00000000-0000-0000-0000-000000000000');
     expect(res.status).toBe(404);
@@ -37,6 +47,7 @@ describe('organizations', () => {
   it('renames the organization', async () => {
     const res = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { display_name: 'Acme', jit_enabled: true } });
     expect(res.status).toBe(200);
+    expectOrganization(res.body);
     expect(res.body.display_name).toBe('Acme');
     expect((await kp.call('GET', `/org/v2/organizations/${orgId}`)).body.display_name).toBe('Acme');
     const unchanged = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { display_name: null } });
