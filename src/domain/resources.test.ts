@@ -63,6 +63,7 @@ describe('free text', () => {
     expect(() => checkText('/n', 'a\u0000b', 64)).toThrow(/control/);
     expect(() => checkText('/n', 'evil\u202etxt', 64)).toThrow(/control/);
     expect(() => checkText('/n', '  ', 64, { required: true })).toThrow(/empty/);
+    expect(() => checkText('/n', 'a\ud800b', 64)).toThrow(/Unicode/);
   });
 
   it('normalises email addresses and refuses non-addresses', () => {

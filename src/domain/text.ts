@@ -20,6 +20,7 @@ export function checkText(pointer: string, value: string, max: number, options: 
   if (options.required && value.trim() === '') throw badField(pointer, `${pointer} must not be empty`);
   if ([...value].length > max) throw badField(pointer, `${pointer} must be at most ${max} characters`);
   if (HOSTILE_RE.test(value)) throw badField(pointer, `${pointer} must not contain control characters`);
+  if (!value.isWellFormed()) throw badField(pointer, `${pointer} must be valid Unicode (it holds a lone surrogate)`);
   return value;
 }
 
