@@ -4,25 +4,27 @@
  * Prints medians of several runs; asserts nothing. Run: `node --import tsx bench/management.ts`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { createKeyplane, listen } from '../src/server.js';
+import { startServer } from '../test/support/process.js';
 
 const RUNS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+// The server runs as its own process, as `npm start` runs it, so client and server do not
+// share an event loop.
 const dir = mkdtempSync(join(tmpdir(), 'keyplane-bench-'));
-const config = loadConfig({
+const server = await startServer({
   KEYPLANE_DATA_DIR: dir,
-  KEYPLANE_PORT: '0',
+  KEYPLANE_LOG_LEVEL: 'info',
   KEYPLANE_QUOTAS: 'iam.max_cloud_api_keys.per_service_account=1000000,iam.max_cloud_api_keys.per_org=1000000',
 });
-const keyplane = await createKeyplane(config, createLogger('warn', (l) => process.stderr.write(l)));
-const server = await listen(keyplane, '127.0.0.1', 0);
-const admin = keyplane.initialCredentials!;
+const saved = readFileSync(join(dir, 'initial-admin.txt'), 'utf8');
+const admin = {
+  key: /KEYPLANE_API_KEY=(\w+)/.exec(saved)![1]!,
+  secret: /KEYPLANE_API_SECRET=(\S+)/.exec(saved)![1]!,
+};
 const auth = `Basic ${Buffer.from(`${admin.key}:${admin.secret}`).toString('base64')}`;
 const headers = { authorization: auth, 'content-type': 'application/json' };
 
@@ -89,5 +91,5 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
-await server.close();
+await server.stop();
 rmSync(dir, { recursive: true, force: true });

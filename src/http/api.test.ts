@@ -69,6 +69,13 @@ describe('cross-cutting HTTP behaviour', () => {
     expect(res.body.errors[0].code).toBe('route_not_found');
   });
 
+  it('answers a known path with the wrong method with 405 and Allow', async () => {
+    const res = await kp.call('PUT', '/iam/v2/api-keys/ABC', { skipSpec: true });
+    expect(res.status).toBe(405);
+    expect(res.body.errors[0].code).toBe('method_not_allowed');
+    expect(res.headers.get('allow')).toBe('GET, PATCH, DELETE');
+  });
+
   it('refuses an oversized body with 413 and writes nothing', async () => {
     const before = (await kp.call('GET', '/iam/v2/api-keys')).body.metadata.total_size;
     const res = await kp.call('POST', '/iam/v2/api-keys', {

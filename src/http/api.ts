@@ -29,11 +29,21 @@ export interface Operation {
 export class Api {
   readonly operations: Operation[] = [];
   private readonly auth = requireManagementKey();
+  private readonly matchers: Array<{ pattern: RegExp; method: string }> = [];
 
   constructor(readonly app: Hono<AppEnv>) {}
 
+  /** The methods served at a concrete path, for a 405's `Allow` header. */
+  methodsFor(path: string): string[] {
+    return [...new Set(this.matchers.filter((m) => m.pattern.test(path)).map((m) => m.method))];
+  }
+
   route(operation: Operation, handler: Handler<AppEnv>): void {
     this.operations.push(operation);
+    this.matchers.push({
+      pattern: new RegExp(`^${operation.path.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`),
+      method: operation.method.toUpperCase(),
+    });
     const path = operation.path.replace(/\{(\w+)\}/g, ':$1');
     if (operation.authenticated === false) this.app.on(operation.method.toUpperCase(), path, handler);
     else this.app.on(operation.method.toUpperCase(), path, this.auth, handler);

@@ -69,9 +69,14 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     return fail(c, 'internal_error', 'The server failed to handle the request; the request id identifies it in the log');
   });
 
-  app.notFound((c) => fail(c, 'route_not_found', `There is no ${c.req.method} ${c.req.path}`));
-
   const api = new Api(app);
+  app.notFound((c) => {
+    const allowed = api.methodsFor(c.req.path);
+    if (allowed.length === 0) return fail(c, 'route_not_found', `There is no ${c.req.method} ${c.req.path}`);
+    c.header('Allow', allowed.join(', '));
+    return fail(c, 'method_not_allowed', `${c.req.path} answers ${allowed.join(', ')}, not ${c.req.method}`);
+  });
+
   registerHealthRoutes(api);
   registerOrganizationRoutes(api);
   registerEnvironmentRoutes(api);

@@ -85,10 +85,10 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
   const displayName = checkText('/spec/display_name', input.displayName ?? '', textLimits.displayName);
   const description = checkText('/spec/description', input.description ?? '', textLimits.description);
   return ctx.store.transaction(async (tx) => {
-    const ownerKind = await requirePrincipal(tx, input.ownerId, '/spec/owner/id');
+    const owner = await requirePrincipal(tx, input.ownerId, '/spec/owner/id');
     const scope = await resolveKeyScope(tx, input.resourceId, input.resourceEnvironment);
     const management = isManagementScope(scope.kind);
-    for (const code of apiKeyQuotaCodes(ownerKind, management, scope.kind === 'Cluster')) {
+    for (const code of apiKeyQuotaCodes(owner.kind, management, scope.kind === 'Cluster')) {
       if (code === 'iam.max_cloud_api_keys.per_org') {
         await enforceQuota(ctx, tx, code, `organization ${ctx.orgId}`, () =>
           tx.count('apiKeys', { scopeKind: managementScopeKinds }),
@@ -97,8 +97,8 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
         await enforceQuota(ctx, tx, code, `Kafka cluster ${scope.id}`, () => tx.count('apiKeys', { resourceId: scope.id }));
       } else {
         const kinds = management ? managementScopeKinds : resourceScopeKinds;
-        await enforceQuota(ctx, tx, code, `owner ${input.ownerId}`, () =>
-          tx.count('apiKeys', { ownerId: input.ownerId, scopeKind: kinds }),
+        await enforceQuota(ctx, tx, code, `owner ${owner.id}`, () =>
+          tx.count('apiKeys', { ownerId: owner.id, scopeKind: kinds }),
         );
       }
     }
@@ -107,8 +107,8 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
     const now = timestamp(ctx);
     const key: ApiKey = {
       id: newApiKeyId(ctx.randomBytes),
-      ownerId: input.ownerId,
-      ownerKind,
+      ownerId: owner.id,
+      ownerKind: owner.kind,
       scopeKind: scope.kind,
       resourceId: scope.id,
       resourceEnvironmentId: scope.environmentId,
@@ -133,7 +133,7 @@ export interface ApiKeyFilter {
 export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter, page: PageRequest): Promise<Page<ApiKey>> {
   return ctx.store.list(
     'apiKeys',
-    { ownerId: filter.ownerId, resourceId: filter.resourceId?.toLowerCase() },
+    { ownerId: filter.ownerId?.toLowerCase(), resourceId: filter.resourceId?.toLowerCase() },
     page,
   );
 }

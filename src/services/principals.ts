@@ -8,11 +8,18 @@ export async function deletePrincipalBelongings(tx: Store, principalId: string):
   await tx.deleteWhere('roleBindings', { principal: `User:${principalId}` });
 }
 
+export interface PrincipalRef {
+  /** The id as stored: ids are case-insensitive and kept in lower case. */
+  id: string;
+  kind: PrincipalKind;
+}
+
 /** Resolves an owner id to an existing principal, or a 422 naming the field. */
-export async function requirePrincipal(store: Store, id: string, pointer: string): Promise<PrincipalKind> {
+export async function requirePrincipal(store: Store, rawId: string, pointer: string): Promise<PrincipalRef> {
+  const id = rawId.trim().toLowerCase();
   const kind = principalKindOf(id);
   if (!kind) {
-    throw new KeyplaneError('invalid_configuration', `'${id}' is neither a user (u-…) nor a service account (sa-…)`, {
+    throw new KeyplaneError('invalid_configuration', `'${rawId}' is neither a user (u-…) nor a service account (sa-…)`, {
       source: { pointer },
     });
   }
@@ -21,5 +28,5 @@ export async function requirePrincipal(store: Store, id: string, pointer: string
     const noun = kind === 'User' ? 'user' : 'service account';
     throw new KeyplaneError('invalid_configuration', `The ${noun} '${id}' does not exist`, { source: { pointer } });
   }
-  return kind;
+  return { id, kind };
 }

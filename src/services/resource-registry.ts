@@ -237,9 +237,8 @@ export async function createResource(
       region = kafka.region;
       attributes.kafkaClusterId = kafka.id;
       if (input.credentialIdentityId !== undefined) {
-        const principal = input.credentialIdentityId.trim();
-        await requirePrincipal(tx, principal, '/spec/credential_identity/id');
-        attributes.credentialIdentityId = principal;
+        const principal = await requirePrincipal(tx, input.credentialIdentityId, '/spec/credential_identity/id');
+        attributes.credentialIdentityId = principal.id;
       }
     } else if (type === 'schema-registry') {
       await refuseSecondSchemaRegistry(tx, environmentId, path);
@@ -267,7 +266,13 @@ export async function listResources(
   environmentId: string,
   page: PageRequest,
 ): Promise<Page<RegisteredResource>> {
-  const result = await ctx.store.list('resources', { type, environmentId: environmentId.toLowerCase() }, page);
+  const envId = environmentId.trim().toLowerCase();
+  if (!(await ctx.store.get('environments', envId))) {
+    throw new KeyplaneError('invalid_filter', `The environment '${environmentId}' does not exist`, {
+      source: { parameter: 'environment' },
+    });
+  }
+  const result = await ctx.store.list('resources', { type, environmentId: envId }, page);
   return { ...result, items: result.items.map(fromRow) };
 }
 

@@ -73,7 +73,7 @@ export async function listServiceAccounts(
 }
 
 export async function getServiceAccount(ctx: ServiceContext, id: string): Promise<ServiceAccount> {
-  const account = await ctx.store.get('serviceAccounts', id);
+  const account = await ctx.store.get('serviceAccounts', id.trim().toLowerCase());
   if (!account) throw notFound('service_account_not_found', 'Service account', id);
   return account;
 }
@@ -95,7 +95,7 @@ export async function updateServiceAccount(
   return onConflict(
     () =>
       ctx.store.transaction(async (tx) => {
-        const current = await tx.get('serviceAccounts', id);
+        const current = await tx.get('serviceAccounts', id.trim().toLowerCase());
         if (!current) throw notFound('service_account_not_found', 'Service account', id);
         const updated = await tx.update('serviceAccounts', current.id, { ...patch, updatedAt: timestamp(ctx) });
         return updated!;
@@ -107,8 +107,9 @@ export async function updateServiceAccount(
 /** Deletes the account with its API keys and role bindings, all or nothing. */
 export async function deleteServiceAccount(ctx: ServiceContext, id: string): Promise<void> {
   await ctx.store.transaction(async (tx) => {
-    if (!(await tx.get('serviceAccounts', id))) throw notFound('service_account_not_found', 'Service account', id);
-    await deletePrincipalBelongings(tx, id);
-    await tx.delete('serviceAccounts', id);
+    const account = await tx.get('serviceAccounts', id.trim().toLowerCase());
+    if (!account) throw notFound('service_account_not_found', 'Service account', id);
+    await deletePrincipalBelongings(tx, account.id);
+    await tx.delete('serviceAccounts', account.id);
   });
 }

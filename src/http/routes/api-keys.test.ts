@@ -111,8 +111,13 @@ describe('creating keys as clients send them', () => {
     });
     expect(kafka.status).toBe(202);
     expect(kafka.body.spec.resource).toMatchObject({ id: resources.kafka, kind: 'Cluster', environment: envId });
-    const user = await kp.call('POST', '/iam/v2/api-keys', { body: { spec: { owner: { id: kp.admin.userId }, resource: null } } });
-    expect(user.body.spec.owner.kind).toBe('User');
+    const user = await kp.call('POST', '/iam/v2/api-keys', {
+      body: { spec: { owner: { id: kp.admin.userId.toUpperCase() }, resource: null } },
+    });
+    expect(user.status).toBe(202);
+    expect(user.body.spec.owner).toMatchObject({ id: kp.admin.userId, kind: 'User' });
+    const byUpperOwner = await kp.call('GET', `/iam/v2/api-keys?spec.owner=${saId.toUpperCase()}`);
+    expect(byUpperOwner.body.metadata.total_size).toBeGreaterThan(0);
     expect(user.body.spec.resource.kind).toBe('Cloud');
   });
 

@@ -143,8 +143,8 @@ describe.each(cases)('$name', (t) => {
     expect(gone.body.errors[0].code).toBe(t.notFound);
   });
 
-  it('requires the environment filter on a list', async () => {
-    for (const query of ['', '?environment=']) {
+  it('requires the environment filter on a list, naming an environment that exists', async () => {
+    for (const query of ['', '?environment=', '?environment=env-nope00']) {
       const res = await kp.call('GET', `${t.path}${query}`);
       expect(res.status).toBe(400);
       expect(res.body.errors[0]).toMatchObject({ code: 'invalid_filter', source: { parameter: 'environment' } });

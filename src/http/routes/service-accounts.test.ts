@@ -28,6 +28,7 @@ describe('service accounts', () => {
     const id: string = res.body.id;
     expect(id).toMatch(/^sa-[a-z0-9]{6}$/);
     expect(res.headers.get('location')).toBe(`${kp.publicUrl}${BASE}/${id}`);
+    expect((await kp.call('GET', `${BASE}/${id.toUpperCase()}`)).body.id).toBe(id);
     expect(res.body).toMatchObject({
       api_version: 'iam/v2',
       kind: 'ServiceAccount',
