@@ -126,4 +126,12 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('role_bindings_principal').on('role_bindings').column('principal').execute();
     },
   },
+  '0002_quota_count_indexes': {
+    // Quota checks count an owner's keys by scope kind, and the organization's Cloud keys, on
+    // every create; these indexes cover both counts so they read no table rows.
+    async up(db: Db) {
+      await db.schema.createIndex('api_keys_owner_scope').on('api_keys').columns(['owner_id', 'scope_kind']).execute();
+      await db.schema.createIndex('api_keys_scope').on('api_keys').column('scope_kind').execute();
+    },
+  },
 };
