@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type ErrorCode, KeyplaneError, type KeyplaneErrorOptions } from '../domain/errors.js';
 import { errorStatus } from './error-status.js';
+import { link } from './presenters/common.js';
 import type { AppEnv } from './types.js';
 
 /** The Confluent `Failure` envelope for one error. */
@@ -21,7 +22,7 @@ export function failureBody(requestId: string, error: KeyplaneError) {
 }
 
 export function failure(c: Context<AppEnv>, error: KeyplaneError): Response {
-  if (error.location) c.header('Location', `${c.get('http').publicUrl}${error.location}`);
+  if (error.location) c.header('Location', link(c, error.location));
   return c.json(failureBody(c.get('requestId'), error), errorStatus[error.code] as ContentfulStatusCode);
 }
 

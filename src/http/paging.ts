@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { KeyplaneError } from '../domain/errors.js';
 import type { Cursor, Page, PageRequest } from '../storage/store.js';
+import { link } from './presenters/common.js';
 import type { AppEnv } from './types.js';
 
 export const DEFAULT_PAGE_SIZE = 10;
@@ -48,7 +49,7 @@ export function readPage(c: Context<AppEnv>, maxPageSize = MAX_PAGE_SIZE): PageR
 /** A Confluent list envelope with absolute `first` and `next` links that keep the request's filters. */
 export function listEnvelope<T>(c: Context<AppEnv>, apiVersion: string, kind: string, page: Page<T>, data: unknown[]) {
   const url = new URL(c.req.url);
-  const base = `${c.get('http').publicUrl}${url.pathname}`;
+  const base = link(c, url.pathname);
   const params = new URLSearchParams(url.search);
   params.delete('page_token');
   const first = params.size ? `${base}?${params}` : base;

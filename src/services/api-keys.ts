@@ -14,9 +14,10 @@ import { newSecret } from '../domain/secret.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { ApiKey } from '../storage/schema.js';
 import type { Page, PageRequest, Store } from '../storage/store.js';
-import { type ServiceContext, notFound, timestamp } from './context.js';
+import { type ServiceContext, notFound, requireRow, timestamp } from './context.js';
 import { enforceQuota } from './quota-guard.js';
-import { requirePrincipal } from './principals.js';
+import { type PrincipalRef, requirePrincipal } from './principals.js';
+import type { SecretHasher } from './secret-hasher.js';
 
 export interface CreateApiKeyInput {
   ownerId: string;
@@ -103,26 +104,46 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
       }
     }
     const secret = newSecret(ctx.randomBytes);
-    const { hash, version } = ctx.hasher.hash(secret);
-    const now = timestamp(ctx);
-    const key: ApiKey = {
+    const key = apiKeyRow(ctx.hasher, timestamp(ctx), {
       id: newApiKeyId(ctx.randomBytes),
-      ownerId: owner.id,
-      ownerKind: owner.kind,
-      scopeKind: scope.kind,
-      resourceId: scope.id,
-      resourceEnvironmentId: scope.environmentId,
+      owner,
+      scope,
       displayName,
       description,
-      secretHash: hash,
-      pepperVersion: version,
-      createdAt: now,
-      updatedAt: now,
-      lastUsedAt: null,
-    };
+      secret,
+    });
     await tx.insert('apiKeys', key);
     return { key, secret };
   });
+}
+
+export interface ApiKeyParts {
+  id: string;
+  owner: PrincipalRef;
+  scope: KeyScope;
+  displayName: string;
+  description: string;
+  secret: string;
+}
+
+/** The stored form of a key: everything but the secret, which is kept only as its keyed hash. */
+export function apiKeyRow(hasher: SecretHasher, now: string, parts: ApiKeyParts): ApiKey {
+  const { hash, version } = hasher.hash(parts.secret);
+  return {
+    id: parts.id,
+    ownerId: parts.owner.id,
+    ownerKind: parts.owner.kind,
+    scopeKind: parts.scope.kind,
+    resourceId: parts.scope.id,
+    resourceEnvironmentId: parts.scope.environmentId,
+    displayName: parts.displayName,
+    description: parts.description,
+    secretHash: hash,
+    pepperVersion: version,
+    createdAt: now,
+    updatedAt: now,
+    lastUsedAt: null,
+  };
 }
 
 export interface ApiKeyFilter {
@@ -139,9 +160,7 @@ export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter, pag
 }
 
 export async function getApiKey(ctx: ServiceContext, id: string): Promise<ApiKey> {
-  const key = await ctx.store.get('apiKeys', id.toUpperCase());
-  if (!key) throw notFound('api_key_not_found', 'API key', id);
-  return key;
+  return requireRow(ctx.store, 'apiKeys', id);
 }
 
 export interface UpdateApiKeyInput {
@@ -157,8 +176,7 @@ export async function updateApiKey(ctx: ServiceContext, id: string, input: Updat
       input.description === undefined ? undefined : checkText('/spec/description', input.description, textLimits.description),
   };
   return ctx.store.transaction(async (tx) => {
-    const current = await tx.get('apiKeys', id.toUpperCase());
-    if (!current) throw notFound('api_key_not_found', 'API key', id);
+    const current = await requireRow(tx, 'apiKeys', id);
     const updated = await tx.update('apiKeys', current.id, { ...patch, updatedAt: timestamp(ctx) });
     return updated!;
   });

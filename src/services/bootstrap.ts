@@ -4,6 +4,7 @@ import { checkSecret, newSecret } from '../domain/secret.js';
 import type { Organization } from '../storage/schema.js';
 import type { Store } from '../storage/store.js';
 import { crnsFor } from '../domain/crn.js';
+import { apiKeyRow } from './api-keys.js';
 import type { ServiceDeps } from './context.js';
 
 export interface BootstrapOptions {
@@ -41,10 +42,10 @@ export function checkBootstrapCredentials(options: BootstrapOptions): void {
 /**
  * On an empty database: the organization, a `default` environment, an admin user bound to
  * OrganizationAdmin and one Cloud API key for that admin, all in one transaction. On a database
- * that has an organization: nothing, and no credentials are returned.
+ * that has an organization: nothing, and no credentials are returned. The caller checks the
+ * options with checkBootstrapCredentials first, before it creates or opens anything.
  */
 export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): Promise<BootstrapResult> {
-  checkBootstrapCredentials(options);
   const store: Store = deps.store;
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const random = deps.randomBytes ?? ((n: number) => randomBytes(n));
@@ -80,22 +81,17 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): P
     });
     const key = options.bootstrapKey ?? newApiKeyId(random);
     const secret = options.bootstrapSecret ?? newSecret(random);
-    const { hash, version } = deps.hasher.hash(secret);
-    await tx.insert('apiKeys', {
-      id: key,
-      ownerId: adminId,
-      ownerKind: 'User',
-      scopeKind: 'Cloud',
-      resourceId: 'cloud',
-      resourceEnvironmentId: null,
-      displayName: 'initial-admin',
-      description: 'Created on first start',
-      secretHash: hash,
-      pepperVersion: version,
-      createdAt: now,
-      updatedAt: now,
-      lastUsedAt: null,
-    });
+    await tx.insert(
+      'apiKeys',
+      apiKeyRow(deps.hasher, now, {
+        id: key,
+        owner: { id: adminId, kind: 'User' },
+        scope: { kind: 'Cloud', id: 'cloud', environmentId: null },
+        displayName: 'initial-admin',
+        description: 'Created on first start',
+        secret,
+      }),
+    );
     return {
       organization,
       initialCredentials: {

@@ -3,8 +3,7 @@ import { type CrnBuilders, crnsFor } from '../domain/crn.js';
 import { type ErrorCode, KeyplaneError } from '../domain/errors.js';
 import type { PrincipalKind, RandomBytes } from '../domain/ids.js';
 import type { QuotaLimits } from '../domain/quotas.js';
-import type { Store } from '../storage/store.js';
-import { UniqueViolation } from '../storage/store.js';
+import { type Row, type Store, type TableName, UniqueViolation } from '../storage/store.js';
 import type { SecretHasher } from './secret-hasher.js';
 
 /** What every use case needs: the store, the clock, randomness, the hasher, limits, the org. */
@@ -63,4 +62,26 @@ export type NotFoundCode = Extract<ErrorCode, `${string}_not_found`>;
 
 export function notFound(code: NotFoundCode, what: string, id: string): KeyplaneError {
   return new KeyplaneError(code, `${what} '${id}' was not found`);
+}
+
+const lower = (id: string) => id.trim().toLowerCase();
+
+/** Tables looked up by an id from a request: how the id is normalised and what a miss is called. */
+const lookups = {
+  apiKeys: { code: 'api_key_not_found', noun: 'API key', normalise: (id: string) => id.trim().toUpperCase() },
+  environments: { code: 'environment_not_found', noun: 'Environment', normalise: lower },
+  users: { code: 'user_not_found', noun: 'User', normalise: lower },
+  serviceAccounts: { code: 'service_account_not_found', noun: 'Service account', normalise: lower },
+  invitations: { code: 'invitation_not_found', noun: 'Invitation', normalise: lower },
+} as const satisfies Partial<Record<TableName, { code: NotFoundCode; noun: string; normalise: (id: string) => string }>>;
+
+/**
+ * The row a request names, ids compared case-insensitively as clients send them, or the
+ * table's not-found error. Inside a transaction pass the transaction's store.
+ */
+export async function requireRow<T extends keyof typeof lookups>(store: Store, table: T, id: string): Promise<Row<T>> {
+  const lookup = lookups[table];
+  const row = await store.get(table, lookup.normalise(id));
+  if (!row) throw notFound(lookup.code, lookup.noun, id);
+  return row;
 }

@@ -3,7 +3,7 @@ import { newId } from '../domain/ids.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { Environment } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
-import { type ServiceContext, notFound, timestamp } from './context.js';
+import { type ServiceContext, requireRow, timestamp } from './context.js';
 import { enforceQuota } from './quota-guard.js';
 
 /** Stream Governance packages, from the smallest up; a package may be upgraded, never downgraded. */
@@ -53,9 +53,7 @@ export async function listEnvironments(ctx: ServiceContext, page: PageRequest): 
 }
 
 export async function getEnvironment(ctx: ServiceContext, id: string): Promise<Environment> {
-  const environment = await ctx.store.get('environments', id.toLowerCase());
-  if (!environment) throw notFound('environment_not_found', 'Environment', id);
-  return environment;
+  return requireRow(ctx.store, 'environments', id);
 }
 
 export interface UpdateEnvironmentInput {
@@ -71,8 +69,7 @@ export async function updateEnvironment(
   const displayName = input.displayName === undefined ? undefined : checkDisplayName(input.displayName);
   const pkg = input.streamGovernancePackage === undefined ? undefined : checkPackage(input.streamGovernancePackage);
   return ctx.store.transaction(async (tx) => {
-    const current = await tx.get('environments', id.toLowerCase());
-    if (!current) throw notFound('environment_not_found', 'Environment', id);
+    const current = await requireRow(tx, 'environments', id);
     const currentRank = streamGovernancePackages.indexOf(current.streamGovernancePackage as StreamGovernancePackage);
     if (pkg !== undefined && streamGovernancePackages.indexOf(pkg) < currentRank) {
       throw invalidField(
@@ -92,8 +89,7 @@ export async function updateEnvironment(
 /** Everything that lives in the environment goes with it: its registered resources and the keys scoped to them. */
 export async function deleteEnvironment(ctx: ServiceContext, id: string): Promise<void> {
   await ctx.store.transaction(async (tx) => {
-    const current = await tx.get('environments', id.toLowerCase());
-    if (!current) throw notFound('environment_not_found', 'Environment', id);
+    const current = await requireRow(tx, 'environments', id);
     await tx.deleteWhere('apiKeys', { resourceEnvironmentId: current.id });
     await tx.deleteWhere('resources', { environmentId: current.id });
     await tx.delete('environments', current.id);

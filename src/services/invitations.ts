@@ -3,7 +3,7 @@ import { newId } from '../domain/ids.js';
 import { checkEmail } from '../domain/text.js';
 import type { Invitation, User } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
-import { type Actor, type ServiceContext, notFound, onConflict } from './context.js';
+import { type Actor, type ServiceContext, notFound, requireRow, onConflict } from './context.js';
 
 export const authTypes = ['AUTH_TYPE_LOCAL', 'AUTH_TYPE_SSO'] as const;
 export type AuthType = (typeof authTypes)[number];
@@ -96,9 +96,7 @@ export async function listInvitations(
 }
 
 export async function getInvitation(ctx: ServiceContext, id: string): Promise<Invitation> {
-  const invitation = await ctx.store.get('invitations', id.toLowerCase());
-  if (!invitation) throw notFound('invitation_not_found', 'Invitation', id);
-  return invitation;
+  return requireRow(ctx.store, 'invitations', id);
 }
 
 /** Withdraws the invitation; the invited user stays, with whatever keys and bindings it has. */

@@ -3,7 +3,7 @@ import { newId } from '../domain/ids.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { ServiceAccount } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
-import { type ServiceContext, notFound, onConflict, timestamp } from './context.js';
+import { type ServiceContext, requireRow, onConflict, timestamp } from './context.js';
 import { deletePrincipalBelongings } from './principals.js';
 import { enforceQuota } from './quota-guard.js';
 
@@ -73,9 +73,7 @@ export async function listServiceAccounts(
 }
 
 export async function getServiceAccount(ctx: ServiceContext, id: string): Promise<ServiceAccount> {
-  const account = await ctx.store.get('serviceAccounts', id.trim().toLowerCase());
-  if (!account) throw notFound('service_account_not_found', 'Service account', id);
-  return account;
+  return requireRow(ctx.store, 'serviceAccounts', id);
 }
 
 export interface UpdateServiceAccountInput {
@@ -95,8 +93,7 @@ export async function updateServiceAccount(
   return onConflict(
     () =>
       ctx.store.transaction(async (tx) => {
-        const current = await tx.get('serviceAccounts', id.trim().toLowerCase());
-        if (!current) throw notFound('service_account_not_found', 'Service account', id);
+        const current = await requireRow(tx, 'serviceAccounts', id);
         const updated = await tx.update('serviceAccounts', current.id, { ...patch, updatedAt: timestamp(ctx) });
         return updated!;
       }),
@@ -107,8 +104,7 @@ export async function updateServiceAccount(
 /** Deletes the account with its API keys and role bindings, all or nothing. */
 export async function deleteServiceAccount(ctx: ServiceContext, id: string): Promise<void> {
   await ctx.store.transaction(async (tx) => {
-    const account = await tx.get('serviceAccounts', id.trim().toLowerCase());
-    if (!account) throw notFound('service_account_not_found', 'Service account', id);
+    const account = await requireRow(tx, 'serviceAccounts', id);
     await deletePrincipalBelongings(tx, account.id);
     await tx.delete('serviceAccounts', account.id);
   });

@@ -2,7 +2,7 @@ import { KeyplaneError } from '../domain/errors.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { User } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
-import { type Actor, type ServiceContext, notFound, timestamp } from './context.js';
+import { type Actor, type ServiceContext, requireRow, timestamp } from './context.js';
 import { deletePrincipalBelongings } from './principals.js';
 
 export async function listUsers(ctx: ServiceContext, page: PageRequest): Promise<Page<User>> {
@@ -10,9 +10,7 @@ export async function listUsers(ctx: ServiceContext, page: PageRequest): Promise
 }
 
 export async function getUser(ctx: ServiceContext, id: string): Promise<User> {
-  const user = await ctx.store.get('users', id.toLowerCase());
-  if (!user) throw notFound('user_not_found', 'User', id);
-  return user;
+  return requireRow(ctx.store, 'users', id);
 }
 
 export interface UpdateUserInput {
@@ -22,8 +20,7 @@ export interface UpdateUserInput {
 export async function updateUser(ctx: ServiceContext, id: string, input: UpdateUserInput): Promise<User> {
   const fullName = input.fullName === undefined ? undefined : checkText('/full_name', input.fullName, textLimits.fullName);
   return ctx.store.transaction(async (tx) => {
-    const current = await tx.get('users', id.toLowerCase());
-    if (!current) throw notFound('user_not_found', 'User', id);
+    const current = await requireRow(tx, 'users', id);
     const updated = await tx.update('users', current.id, { fullName, updatedAt: timestamp(ctx) });
     return updated!;
   });
@@ -35,8 +32,7 @@ export async function updateUser(ctx: ServiceContext, id: string, input: UpdateU
  */
 export async function deleteUser(ctx: ServiceContext, actor: Actor, id: string): Promise<void> {
   await ctx.store.transaction(async (tx) => {
-    const current = await tx.get('users', id.toLowerCase());
-    if (!current) throw notFound('user_not_found', 'User', id);
+    const current = await requireRow(tx, 'users', id);
     if (actor.principalKind === 'User' && actor.principalId === current.id) {
       throw new KeyplaneError(
         'bad_request',

@@ -15,10 +15,10 @@ export function objectMeta(
   return { self: link(c, path), resource_name: resourceName, created_at: row.createdAt, updated_at: row.updatedAt };
 }
 
-/** The `Location` header of a created object (absolute, like `self`). */
-export function created(c: Context<AppEnv>, path: string, body: unknown): Response {
+/** A create's answer: the object, with `Location` absolute like `self`. */
+export function created(c: Context<AppEnv>, path: string, body: unknown, status: 201 | 202 = 201): Response {
   c.header('Location', link(c, path));
-  return c.json(body, 201);
+  return c.json(body, status);
 }
 
 export function principalRef(c: Context<AppEnv>, id: string, kind: string) {

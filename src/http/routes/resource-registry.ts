@@ -12,7 +12,7 @@ import {
 import type { Api } from '../api.js';
 import { queryParam, readJson } from '../body.js';
 import { listEnvelope, readPage } from '../paging.js';
-import { link } from '../presenters/common.js';
+import { created, } from '../presenters/common.js';
 import { presentResource, resourceGroup } from '../presenters/resource.js';
 import type { AppEnv } from '../types.js';
 
@@ -36,6 +36,14 @@ interface SpecBody {
   use_detailed_processing_log?: boolean | null | undefined;
   credential_identity?: { id: string } | null | undefined;
 }
+
+/** What a Kafka cluster and a Schema Registry both need to be created: a name and a place. */
+const placedCreate = {
+  display_name: z.string(),
+  environment: reference,
+  cloud: word,
+  region: word,
+};
 
 const updateCommon = {
   display_name: z.string().nullish(),
@@ -64,10 +72,7 @@ const groups: ClusterGroup[] = [
     createStatus: 202,
     createBody: z.object({
       spec: z.object({
-        display_name: z.string(),
-        environment: reference,
-        cloud: word,
-        region: word,
+        ...placedCreate,
         availability: word.nullish(),
         config: kafkaConfig.nullish(),
       }),
@@ -84,10 +89,7 @@ const groups: ClusterGroup[] = [
     createStatus: 201,
     createBody: z.object({
       spec: z.object({
-        display_name: z.string(),
-        environment: reference,
-        cloud: word,
-        region: word,
+        ...placedCreate,
         package: word.nullish(),
       }),
     }),
@@ -194,8 +196,7 @@ function registerClusterGroup(api: Api, group: ClusterGroup): void {
         },
         path,
       );
-      c.header('Location', link(c, `${path}/${resource.id}`));
-      return c.json(presentResource(c, resource), group.createStatus);
+      return created(c, `${path}/${resource.id}`, presentResource(c, resource), group.createStatus);
     },
   );
 
