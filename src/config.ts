@@ -7,8 +7,10 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** `sqlite:<path>` (the default, under the data directory). */
+  /** `sqlite:<path>` (the default, under the data directory) or `postgres://…`. */
   databaseUrl: string;
+  databasePoolSize: number;
+  keyCacheSize: number;
   publicUrl: string;
   logLevel: LogLevel;
   pepperFile: string;
@@ -28,7 +30,9 @@ export const configVariables = {
   KEYPLANE_HOST: 'address to listen on (default 127.0.0.1)',
   KEYPLANE_PORT: 'port to listen on (default 8080)',
   KEYPLANE_DATA_DIR: 'where the SQLite database, the pepper and initial-admin.txt live (default ./.keyplane)',
-  KEYPLANE_DATABASE_URL: 'sqlite:<path> (default sqlite:<data dir>/keyplane.db)',
+  KEYPLANE_DATABASE_URL: 'sqlite:<path> (default sqlite:<data dir>/keyplane.db) or postgres://user@host:5432/db for several nodes',
+  KEYPLANE_DATABASE_POOL_SIZE: 'PostgreSQL connections per node (default 10)',
+  KEYPLANE_KEY_CACHE_SIZE: 'API keys each node keeps in memory for verification (default 1000000)',
   KEYPLANE_PUBLIC_URL: 'base of self/related/paging links (default http://<host>:<port>)',
   KEYPLANE_LOG_LEVEL: 'debug, info, warn, error or silent (default info)',
   KEYPLANE_PEPPER_FILE: 'the secret-hashing pepper (default <data dir>/pepper.json; created on first start)',
@@ -58,9 +62,7 @@ export function loadConfig(input: ConfigInput): Config {
   const port = wholeNumber('KEYPLANE_PORT', get('KEYPLANE_PORT') ?? '8080', 0, 65535);
   const dataDir = resolve(get('KEYPLANE_DATA_DIR') ?? '.keyplane');
   const databaseUrl = get('KEYPLANE_DATABASE_URL') ?? `sqlite:${join(dataDir, 'keyplane.db')}`;
-  if (!databaseUrl.startsWith('sqlite:')) {
-    throw new ConfigError(`KEYPLANE_DATABASE_URL must be sqlite:<path>; "${databaseUrl.split(':')[0]}:" is not supported by this build`);
-  }
+  checkDatabaseUrl(databaseUrl);
   const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const publicUrl = (get('KEYPLANE_PUBLIC_URL') ?? `http://${linkHost}:${port}`).replace(/\/+$/, '');
   try {
@@ -85,6 +87,31 @@ export function loadConfig(input: ConfigInput): Config {
     bootstrapKey: get('KEYPLANE_BOOTSTRAP_KEY'),
     bootstrapSecret: get('KEYPLANE_BOOTSTRAP_SECRET'),
     quotas: quotas.limits,
+    databasePoolSize: wholeNumber('KEYPLANE_DATABASE_POOL_SIZE', get('KEYPLANE_DATABASE_POOL_SIZE') ?? '10', 1, 1000),
+    keyCacheSize: wholeNumber('KEYPLANE_KEY_CACHE_SIZE', get('KEYPLANE_KEY_CACHE_SIZE') ?? '1000000', 0, 100_000_000),
     maxBodyBytes: wholeNumber('KEYPLANE_MAX_BODY_BYTES', get('KEYPLANE_MAX_BODY_BYTES') ?? '65536', 1024, 16 * 1024 * 1024),
   };
+}
+
+export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** Which backend a database URL names. The URL may hold a password, so errors never repeat it. */
+export function databaseLocation(url: string): DatabaseLocation {
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: url.slice('sqlite:'.length) };
+  return { kind: 'postgres', url };
+}
+
+export function checkDatabaseUrl(url: string, name = 'KEYPLANE_DATABASE_URL'): void {
+  if (url.startsWith('sqlite:')) {
+    if (url.length === 'sqlite:'.length) throw new ConfigError(`${name}: sqlite: needs a path, as in sqlite:./keyplane.db`);
+    return;
+  }
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError(`${name} must be sqlite:<path> or postgres://…; "${url.split(':')[0]}:" is not supported`);
+  }
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`${name} is not a valid postgres:// URL`);
+  }
 }

@@ -1,14 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Config } from './config.js';
+import { type Config, databaseLocation } from './config.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { bootstrap, type BootstrapResult, checkBootstrapCredentials } from './services/bootstrap.js';
 import { createContext, type ServiceContext } from './services/context.js';
 import { createSecretHasher } from './services/secret-hasher.js';
 import { loadOrCreatePeppers } from './storage/pepper-file.js';
+import { openPostgresStore } from './storage/postgres/open-postgres.js';
 import { openSqliteStore } from './storage/sqlite/open-sqlite.js';
 import type { Store } from './storage/store.js';
+import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
 
 export interface Keyplane {
   services: ServiceContext;
@@ -17,15 +19,21 @@ export interface Keyplane {
   close(): Promise<void>;
 }
 
-export async function openStore(config: Config): Promise<Store> {
-  return openSqliteStore(config.databaseUrl.slice('sqlite:'.length));
+/** Opens and migrates the configured database. */
+export async function openStore(config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>, logger?: Logger): Promise<Store> {
+  const location = databaseLocation(config.databaseUrl);
+  if (location.kind === 'sqlite') return openSqliteStore(location.path);
+  return openPostgresStore(location.url, {
+    poolSize: config.databasePoolSize,
+    onWarning: (message, error) => logger?.warn(message, error instanceof Error ? { cause: error.message } : {}),
+  });
 }
 
 /** Opens the store, bootstraps an empty database and builds the app; listening is separate. */
 export async function createKeyplane(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Keyplane> {
   checkBootstrapCredentials(config);
   const peppers = loadOrCreatePeppers(config.pepperFile);
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   try {
     const deps = { store, hasher: createSecretHasher(peppers), quotas: config.quotas };
     const boot = await bootstrap(deps, {
@@ -33,9 +41,21 @@ export async function createKeyplane(config: Config, logger: Logger = createLogg
       bootstrapKey: config.bootstrapKey,
       bootstrapSecret: config.bootstrapSecret,
     });
-    const services = createContext(deps, boot.organization.id);
+    const services = createContext({ ...deps, keyCache: { maxEntries: config.keyCacheSize } }, boot.organization.id);
+    const invalidation = startKeyInvalidation(services, {
+      ...defaultInvalidationOptions,
+      onError: (error) => logger.warn('key cache resync failed', { cause: error instanceof Error ? error.message : String(error) }),
+    });
     const { app } = createApp({ services, logger, http: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes } });
-    return { services, app, initialCredentials: boot.initialCredentials, close: () => store.close() };
+    return {
+      services,
+      app,
+      initialCredentials: boot.initialCredentials,
+      close: async () => {
+        invalidation.stop();
+        await store.close();
+      },
+    };
   } catch (error) {
     await store.close();
     throw error;

@@ -29,6 +29,7 @@ export const errorCatalogue = {
   resource_already_exists: 'Resource Already Exists',
   invalid_configuration: 'Invalid Configuration',
   internal_error: 'Internal Server Error',
+  database_unavailable: 'Service Unavailable',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

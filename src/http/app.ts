@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { KeyplaneError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
+import { StoreUnavailable } from '../services/context.js';
 import { Api, openApiDocument } from './api.js';
 import { WWW_AUTHENTICATE } from './auth.js';
 import { fail, failure } from './failure.js';
@@ -53,6 +54,13 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     });
   });
 
+  // No stored text may hold NUL (PostgreSQL cannot), so no id or filter holding one can match.
+  app.use(async (c, next) => {
+    const url = c.req.url;
+    if (url.includes('%00')) refuseNulInUrl(url);
+    await next();
+  });
+
   app.use(
     bodyLimit({
       maxSize: http.maxBodyBytes,
@@ -64,6 +72,11 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     if (error instanceof KeyplaneError) {
       if (error.code === 'user_unauthenticated') c.header('WWW-Authenticate', WWW_AUTHENTICATE);
       return failure(c, error);
+    }
+    if (error instanceof StoreUnavailable) {
+      logger.warn('database unavailable', { request_id: c.get('requestId'), cause: describeCause(error.cause) });
+      c.header('Retry-After', '5');
+      return fail(c, 'database_unavailable', 'The database cannot be reached; nothing was changed. Retry shortly');
     }
     logger.error('unhandled error', { request_id: c.get('requestId'), error: error.name, message: error.message });
     return fail(c, 'internal_error', 'The server failed to handle the request; the request id identifies it in the log');
@@ -92,4 +105,22 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
   app.get('/openapi.json', (c) => c.json(document));
 
   return { app, api };
+}
+
+/** A driver error's code and message: enough to diagnose, with no query parameters in it. */
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
+}
+
+function refuseNulInUrl(url: string): never {
+  const parsed = new URL(url);
+  for (const [name, value] of parsed.searchParams) {
+    if (name.includes('\0') || value.includes('\0')) {
+      const shown = name.replaceAll('\0', '\\0');
+      throw new KeyplaneError('bad_request', `The query parameter '${shown}' contains a NUL character`, { source: { parameter: shown } });
+    }
+  }
+  throw new KeyplaneError('bad_request', 'The path contains a NUL character (%00)');
 }

@@ -24,10 +24,14 @@ export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new KeyplaneError('bad_request', 'The request body must be a JSON object', { source: { pointer: '' } });
   }
+  const nul = findNul(value, '');
+  if (nul !== undefined) {
+    throw new KeyplaneError('bad_request', `${nul || 'body'}: text may not contain NUL characters`, { source: { pointer: nul } });
+  }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const pointer = issue.path.length ? `/${issue.path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}` : '';
+    const pointer = issue.path.map((p) => `/${escapePointer(String(p))}`).join('');
     throw new KeyplaneError('bad_request', `${pointer || 'body'}: ${issue.message}`, { source: { pointer } });
   }
   return parsed.data;
@@ -42,4 +46,21 @@ export function queryParam(c: Context<AppEnv>, name: string): string | undefined
 /** Every non-empty value of a repeatable query parameter. */
 export function queryParams(c: Context<AppEnv>, name: string): string[] {
   return (c.req.queries(name) ?? []).map((v) => v.trim()).filter(Boolean);
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The JSON pointer of the first string (value or member name) holding NUL, if any. */
+function findNul(value: unknown, pointer: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? pointer : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [name, member] of Object.entries(value)) {
+    const at = `${pointer}/${escapePointer(name)}`;
+    if (name.includes('\0')) return at;
+    const found = findNul(member, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

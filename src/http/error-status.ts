@@ -27,4 +27,5 @@ export const errorStatus = {
   resource_already_exists: 409,
   invalid_configuration: 422,
   internal_error: 500,
+  database_unavailable: 503,
 } as const satisfies Record<ErrorCode, number>;

@@ -15,6 +15,7 @@ import { checkText, textLimits } from '../domain/text.js';
 import type { ApiKey } from '../storage/schema.js';
 import type { Page, PageRequest, Store } from '../storage/store.js';
 import { type ServiceContext, notFound, requireRow, timestamp } from './context.js';
+import { removeApiKeys } from './key-removal.js';
 import { enforceQuota } from './quota-guard.js';
 import { type PrincipalRef, requirePrincipal } from './principals.js';
 import type { SecretHasher } from './secret-hasher.js';
@@ -183,7 +184,10 @@ export async function updateApiKey(ctx: ServiceContext, id: string, input: Updat
 }
 
 export async function deleteApiKey(ctx: ServiceContext, id: string): Promise<void> {
-  if (!(await ctx.store.delete('apiKeys', id.toUpperCase()))) throw notFound('api_key_not_found', 'API key', id);
+  await ctx.store.transaction(async (tx) => {
+    const removed = await removeApiKeys(ctx, tx, { id: id.trim().toUpperCase() });
+    if (removed.length === 0) throw notFound('api_key_not_found', 'API key', id);
+  });
 }
 
 /** A PATCH may repeat an immutable field unchanged (clients send what they read), but not change it. */

@@ -4,6 +4,7 @@ import { type ErrorCode, KeyplaneError } from '../domain/errors.js';
 import type { PrincipalKind, RandomBytes } from '../domain/ids.js';
 import type { QuotaLimits } from '../domain/quotas.js';
 import { type Row, type Store, type TableName, UniqueViolation } from '../storage/store.js';
+import { KeyCache, type KeyCacheOptions } from './key-cache.js';
 import type { SecretHasher } from './secret-hasher.js';
 
 /** What every use case needs: the store, the clock, randomness, the hasher, limits, the org. */
@@ -15,6 +16,8 @@ export interface ServiceContext {
   quotas: QuotaLimits;
   orgId: string;
   crn: CrnBuilders;
+  /** Key records this node has read, for verification without a database read. */
+  keys: KeyCache;
 }
 
 export interface ServiceDeps {
@@ -23,7 +26,10 @@ export interface ServiceDeps {
   quotas: QuotaLimits;
   now?: () => Date;
   randomBytes?: RandomBytes;
+  keyCache?: Partial<KeyCacheOptions>;
 }
+
+export const defaultKeyCacheOptions: KeyCacheOptions = { maxEntries: 1_000_000, maxMisses: 100_000, missTtlMs: 2_000 };
 
 export function createContext(deps: ServiceDeps, orgId: string): ServiceContext {
   return {
@@ -34,6 +40,7 @@ export function createContext(deps: ServiceDeps, orgId: string): ServiceContext 
     randomBytes: deps.randomBytes ?? ((n) => nodeRandomBytes(n)),
     orgId,
     crn: crnsFor(orgId),
+    keys: new KeyCache({ ...defaultKeyCacheOptions, ...deps.keyCache }),
   };
 }
 
@@ -85,3 +92,6 @@ export async function requireRow<T extends keyof typeof lookups>(store: Store, t
   if (!row) throw notFound(lookup.code, lookup.noun, id);
   return row;
 }
+
+/** The database is unreachable; edges answer "try again" rather than "failed". */
+export { StoreUnavailable } from '../storage/store.js';

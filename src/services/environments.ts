@@ -4,6 +4,7 @@ import { checkText, textLimits } from '../domain/text.js';
 import type { Environment } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
 import { type ServiceContext, requireRow, timestamp } from './context.js';
+import { removeApiKeys } from './key-removal.js';
 import { enforceQuota } from './quota-guard.js';
 
 /** Stream Governance packages, from the smallest up; a package may be upgraded, never downgraded. */
@@ -90,7 +91,7 @@ export async function updateEnvironment(
 export async function deleteEnvironment(ctx: ServiceContext, id: string): Promise<void> {
   await ctx.store.transaction(async (tx) => {
     const current = await requireRow(tx, 'environments', id);
-    await tx.deleteWhere('apiKeys', { resourceEnvironmentId: current.id });
+    await removeApiKeys(ctx, tx, { resourceEnvironmentId: current.id });
     await tx.deleteWhere('resources', { environmentId: current.id });
     await tx.delete('environments', current.id);
   });

@@ -1,10 +1,12 @@
 import { KeyplaneError } from '../domain/errors.js';
 import { type PrincipalKind, principalKindOf } from '../domain/ids.js';
 import type { Store } from '../storage/store.js';
+import type { ServiceContext } from './context.js';
+import { removeApiKeys } from './key-removal.js';
 
 /** Everything a principal owns goes with it: keys and role bindings. */
-export async function deletePrincipalBelongings(tx: Store, principalId: string): Promise<void> {
-  await tx.deleteWhere('apiKeys', { ownerId: principalId });
+export async function deletePrincipalBelongings(ctx: ServiceContext, tx: Store, principalId: string): Promise<void> {
+  await removeApiKeys(ctx, tx, { ownerId: principalId });
   await tx.deleteWhere('roleBindings', { principal: `User:${principalId}` });
 }
 

@@ -6,6 +6,7 @@ import { checkText, textLimits } from '../domain/text.js';
 import type { Resource } from '../storage/schema.js';
 import type { Page, PageRequest, Store } from '../storage/store.js';
 import { type ServiceContext, notFound, timestamp } from './context.js';
+import { removeApiKeys } from './key-removal.js';
 import { requirePrincipal } from './principals.js';
 
 /** Kafka cluster settings Confluent accepts (cmk/v2). */
@@ -385,7 +386,7 @@ export async function deleteResource(
   await ctx.store.transaction(async (tx) => {
     const current = await findResource(tx, type, id, environmentId);
     const ids = type === 'kafka' ? [current.id, ...(await ksqldbClustersOn(tx, current))] : [current.id];
-    await tx.deleteWhere('apiKeys', { resourceId: ids });
+    await removeApiKeys(ctx, tx, { resourceId: ids });
     await tx.deleteWhere('resources', { id: ids });
   });
 }

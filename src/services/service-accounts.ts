@@ -105,7 +105,7 @@ export async function updateServiceAccount(
 export async function deleteServiceAccount(ctx: ServiceContext, id: string): Promise<void> {
   await ctx.store.transaction(async (tx) => {
     const account = await requireRow(tx, 'serviceAccounts', id);
-    await deletePrincipalBelongings(tx, account.id);
+    await deletePrincipalBelongings(ctx, tx, account.id);
     await tx.delete('serviceAccounts', account.id);
   });
 }

@@ -39,7 +39,7 @@ export async function deleteUser(ctx: ServiceContext, actor: Actor, id: string):
         `User '${current.id}' is the caller; a user cannot delete themselves, ask another administrator`,
       );
     }
-    await deletePrincipalBelongings(tx, current.id);
+    await deletePrincipalBelongings(ctx, tx, current.id);
     await tx.deleteWhere('invitations', { userId: current.id });
     await tx.delete('users', current.id);
   });

@@ -5,23 +5,58 @@ import type { Database } from './schema.js';
 import {
   type Cursor,
   type NewRow,
+  type Notification,
   type Page,
   type PageRequest,
   type Row,
   type RowPatch,
   type Store,
+  StoreUnavailable,
+  type Subscription,
   type TableName,
   UniqueViolation,
   type Where,
 } from './store.js';
 
+export interface LiveMessage {
+  channel: string;
+  payload: string;
+}
+
 /** What differs between SQL backends; everything else is shared Kysely code. */
 export interface Dialect {
   name: 'sqlite' | 'postgres';
   isUniqueViolation(error: unknown): boolean;
+  /** The database could not be reached: refused, dropped, shutting down. */
+  isUnavailable(error: unknown): boolean;
+  /** The transaction lost a deadlock or serialisation conflict and may simply be run again. */
+  isRetryable(error: unknown): boolean;
   /** Takes a transaction-scoped lock on `key`; a backend that serialises writers may do nothing. */
   lock(trx: Kysely<Database>, key: string): Promise<void>;
+  /** Sends a message to other nodes when `trx` commits; a single-node backend does nothing. */
+  notify(trx: Kysely<Database>, message: LiveMessage): Promise<void>;
+  /**
+   * Starts receiving other nodes' messages; returns the function that stops. `onGap` is called
+   * whenever messages may have been lost (after a reconnect). A single-node backend omits this.
+   */
+  listen?(deliver: (message: LiveMessage) => void, onGap: () => void): () => Promise<void>;
 }
+
+/** Subscriptions of this process, shared by a store and the stores of its transactions. */
+class Hub {
+  readonly subscriptions = new Map<string, Set<Subscription>>();
+  stopListening: (() => Promise<void>) | undefined;
+
+  deliver(message: LiveMessage): void {
+    for (const subscription of this.subscriptions.get(message.channel) ?? []) subscription.onMessage(message.payload);
+  }
+
+  gap(): void {
+    for (const set of this.subscriptions.values()) for (const subscription of set) subscription.onGap?.();
+  }
+}
+
+const RETRIES = 3;
 
 // Kysely's builders are typed per table; a Store method is generic over every table, so the
 // builders are used untyped inside and the Store signature carries the types.
@@ -32,17 +67,51 @@ type AnyDb = Kysely<any>;
 export class KyselyStore implements Store {
   private readonly any: AnyDb;
 
+  /**
+   * @param outbox messages published inside the transaction this store runs in, delivered to
+   *   this process's subscribers after it commits; absent outside a transaction.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-    private readonly inTransaction = false,
+    private readonly hub = new Hub(),
+    private readonly outbox?: LiveMessage[],
   ) {
     this.any = db as AnyDb;
   }
 
+  private get inTransaction(): boolean {
+    return this.outbox !== undefined;
+  }
+
   async transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
     if (this.inTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.dialect, true)));
+    for (let attempt = 1; ; attempt++) {
+      const outbox: LiveMessage[] = [];
+      try {
+        const result = await this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.dialect, this.hub, outbox)));
+        for (const message of outbox) this.hub.deliver(message);
+        return result;
+      } catch (error) {
+        if (attempt < RETRIES && this.dialect.isRetryable(error)) continue;
+        throw this.translate(error);
+      }
+    }
+  }
+
+  /** Outside a transaction, turns a lost connection into StoreUnavailable; inside, the transaction does. */
+  private async guard<R>(run: () => Promise<R>): Promise<R> {
+    if (this.inTransaction) return run();
+    try {
+      return await run();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private translate(error: unknown): unknown {
+    if (error instanceof StoreUnavailable || !this.dialect.isUnavailable(error)) return error;
+    return new StoreUnavailable({ cause: error });
   }
 
   async lock(key: string): Promise<void> {
@@ -50,47 +119,92 @@ export class KyselyStore implements Store {
   }
 
   async insert<T extends TableName>(table: T, row: NewRow<T>): Promise<void> {
-    try {
-      await this.any.insertInto(table as string).values(row).execute();
-    } catch (error) {
-      if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
-      throw error;
-    }
+    await this.guard(async () => {
+      try {
+        await this.any.insertInto(table as string).values(row).execute();
+      } catch (error) {
+        if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
+        throw error;
+      }
+    });
   }
 
   async get<T extends TableName>(table: T, id: string): Promise<Row<T> | undefined> {
-    return (await this.any.selectFrom(table as string).selectAll().where('id', '=', id).executeTakeFirst()) as Row<T> | undefined;
+    return this.guard(
+      async () =>
+        (await this.any.selectFrom(table as string).selectAll().where('id', '=', id).executeTakeFirst()) as Row<T> | undefined,
+    );
   }
 
   async find<T extends TableName>(table: T, where: Where<T>): Promise<Row<T> | undefined> {
     const query = applyWhere(this.any.selectFrom(table as string).selectAll(), where);
-    return (await query.orderBy('createdAt').orderBy('id').limit(1).executeTakeFirst()) as Row<T> | undefined;
+    return this.guard(
+      async () => (await query.orderBy('createdAt').orderBy('id').limit(1).executeTakeFirst()) as Row<T> | undefined,
+    );
   }
 
   async update<T extends TableName>(table: T, id: string, patch: RowPatch<T>): Promise<Row<T> | undefined> {
     const hasChanges = Object.values(patch).some((v) => v !== undefined);
     if (hasChanges) {
-      try {
-        await this.any.updateTable(table as string).set(patch as Record<string, unknown>).where('id', '=', id).execute();
-      } catch (error) {
-        if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
-        throw error;
-      }
+      await this.guard(async () => {
+        try {
+          await this.any.updateTable(table as string).set(patch as Record<string, unknown>).where('id', '=', id).execute();
+        } catch (error) {
+          if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
+          throw error;
+        }
+      });
     }
     return this.get(table, id);
   }
 
   async delete<T extends TableName>(table: T, id: string): Promise<boolean> {
-    const result = await this.any.deleteFrom(table as string).where('id', '=', id).executeTakeFirst();
+    const result = await this.guard(() => this.any.deleteFrom(table as string).where('id', '=', id).executeTakeFirst());
     return Number(result.numDeletedRows) > 0;
   }
 
-  async deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<number> {
-    const result = await applyWhere(this.any.deleteFrom(table as string), where).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  async deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<string[]> {
+    const query = applyWhere(this.any.deleteFrom(table as string), where).returning('id');
+    const rows = (await this.guard(() => query.execute())) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  async deleteCreatedBefore(table: TableName, createdAt: string): Promise<number> {
+    const query = this.any.deleteFrom(table).where('createdAt', '<', createdAt);
+    return Number((await this.guard(() => query.executeTakeFirst())).numDeletedRows);
+  }
+
+  async publish(notification: Notification): Promise<void> {
+    const message = { channel: notification.channel, payload: notification.payload };
+    if (!this.inTransaction) {
+      await this.transaction((tx) => tx.publish(notification));
+      return;
+    }
+    await this.insert('notifications', notification);
+    await this.dialect.notify(this.db, message);
+    this.outbox?.push(message);
+  }
+
+  subscribe(channel: string, subscription: Subscription): () => void {
+    const set = this.hub.subscriptions.get(channel) ?? new Set<Subscription>();
+    this.hub.subscriptions.set(channel, set);
+    set.add(subscription);
+    if (this.dialect.listen && !this.hub.stopListening) {
+      this.hub.stopListening = this.dialect.listen(
+        (message) => this.hub.deliver(message),
+        () => this.hub.gap(),
+      );
+    }
+    return () => {
+      set.delete(subscription);
+    };
   }
 
   async list<T extends TableName>(table: T, where: Where<T>, page: PageRequest): Promise<Page<Row<T>>> {
+    return this.guard(() => this.listPage(table, where, page));
+  }
+
+  private async listPage<T extends TableName>(table: T, where: Where<T>, page: PageRequest): Promise<Page<Row<T>>> {
     let query = applyWhere(this.any.selectFrom(table as string).selectAll(), where);
     const after = page.after;
     if (after) {
@@ -114,7 +228,8 @@ export class KyselyStore implements Store {
   }
 
   async count<T extends TableName>(table: T, where: Where<T>): Promise<number> {
-    const row = await applyWhere(this.any.selectFrom(table as string).select(sql<number>`count(*)`.as('n')), where).executeTakeFirst();
+    const query = applyWhere(this.any.selectFrom(table as string).select(sql<number>`count(*)`.as('n')), where);
+    const row = await this.guard(() => query.executeTakeFirst());
     return Number((row as { n: number | string | bigint } | undefined)?.n ?? 0);
   }
 
@@ -128,6 +243,10 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    const stop = this.hub.stopListening;
+    this.hub.stopListening = undefined;
+    this.hub.subscriptions.clear();
+    await stop?.();
     await this.db.destroy();
   }
 }
@@ -148,12 +267,17 @@ function applyWhere<Q extends { where: (...args: any[]) => any }>(query: Q, wher
   return q;
 }
 
-/** Brings the schema up to date. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+/**
+ * Brings the schema up to date. `schema` names where the migration bookkeeping lives, so that
+ * other schemas in the same PostgreSQL database are not mistaken for this one.
+ */
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error } = await migrator.migrateToLatest();
+  const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -91,6 +91,14 @@ export interface RoleBindingsTable {
   createdAt: string;
 }
 
+/** Messages between nodes, kept for a while so that a node that missed one can catch up. */
+export interface NotificationsTable {
+  id: string;
+  channel: string;
+  payload: string;
+  createdAt: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   environments: EnvironmentsTable;
@@ -100,6 +108,7 @@ export interface Database {
   resources: ResourcesTable;
   apiKeys: ApiKeysTable;
   roleBindings: RoleBindingsTable;
+  notifications: NotificationsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

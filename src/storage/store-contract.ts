@@ -69,13 +69,51 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       expect((await store.get('serviceAccounts', 'sa-2'))?.displayName).toBe('b');
     });
 
-    it('deletes by id and by filter, counting what it removed', async () => {
+    it('deletes by id and by filter, naming what it removed', async () => {
       for (let i = 0; i < 5; i++) await store.insert('apiKeys', key(`K${i}`, i, { ownerId: i < 3 ? 'u-a' : 'u-b' }));
       expect(await store.delete('apiKeys', 'K0')).toBe(true);
       expect(await store.delete('apiKeys', 'K0')).toBe(false);
-      expect(await store.deleteWhere('apiKeys', { ownerId: 'u-a' })).toBe(2);
-      expect(await store.deleteWhere('apiKeys', { ownerId: [] })).toBe(0);
+      expect((await store.deleteWhere('apiKeys', { ownerId: 'u-a' })).sort()).toEqual(['K1', 'K2']);
+      expect(await store.deleteWhere('apiKeys', { ownerId: [] })).toEqual([]);
       expect(await store.count('apiKeys', {})).toBe(2);
+    });
+
+    it('deletes rows created before a time', async () => {
+      for (let i = 0; i < 5; i++) await store.insert('apiKeys', key(`K${i}`, i));
+      expect(await store.deleteCreatedBefore('apiKeys', at(2))).toBe(2);
+      expect((await store.list('apiKeys', {}, { limit: 10 })).items.map((r) => r.id)).toEqual(['K2', 'K3', 'K4']);
+    });
+
+    const note = (id: string, payload: string, n = 0) => ({ id, channel: 'test.channel', payload, createdAt: at(n) });
+
+    it('delivers a published message after its transaction commits, and keeps it', async () => {
+      const heard: string[] = [];
+      const unsubscribe = store.subscribe('test.channel', { onMessage: (p) => heard.push(p) });
+      await store.transaction(async (tx) => {
+        await tx.publish(note('n1', 'first'));
+        expect(heard).toEqual([]);
+      });
+      expect(heard).toEqual(['first']);
+      await store.publish(note('n2', 'second', 1));
+      expect(heard).toEqual(['first', 'second']);
+      const kept = await store.list('notifications', { channel: 'test.channel' }, { limit: 10 });
+      expect(kept.items.map((n) => n.payload)).toEqual(['first', 'second']);
+      unsubscribe();
+      await store.publish(note('n3', 'unheard', 2));
+      expect(heard).toEqual(['first', 'second']);
+    });
+
+    it('publishes nothing from a transaction that rolls back', async () => {
+      const heard: string[] = [];
+      store.subscribe('test.channel', { onMessage: (p) => heard.push(p) });
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.publish(note('n1', 'never'));
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(heard).toEqual([]);
+      expect(await store.count('notifications', {})).toBe(0);
     });
 
     it('filters by equality, by any-of and by null', async () => {

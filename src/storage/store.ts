@@ -37,6 +37,27 @@ export class UniqueViolation extends Error {
 }
 
 /**
+ * The database could not be reached (refused, dropped, shutting down). Nothing the failed call
+ * attempted was committed; the caller may retry once the database is back.
+ */
+export class StoreUnavailable extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the database is unreachable', options);
+    this.name = 'StoreUnavailable';
+  }
+}
+
+/** A message for every node: kept in the `notifications` table and sent live where the backend can. */
+export type Notification = NewRow<'notifications'>;
+
+export interface Subscription {
+  /** Called once per message, on every node, after the publishing transaction commits. */
+  onMessage(payload: string): void;
+  /** Called when messages may have been missed (the live connection was lost and is back). */
+  onGap?(): void;
+}
+
+/**
  * The port every backend implements. Services see only this: no SQL, no dialect. Every backend
  * passes the contract suite in store-contract.ts.
  */
@@ -56,10 +77,20 @@ export interface Store {
   /** Applies the patch and returns the row after it, or undefined when there is no such row. */
   update<T extends TableName>(table: T, id: string, patch: RowPatch<T>): Promise<Row<T> | undefined>;
   delete<T extends TableName>(table: T, id: string): Promise<boolean>;
-  /** Deletes every matching row; returns how many. */
-  deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<number>;
+  /** Deletes every matching row; returns the ids removed. */
+  deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<string[]>;
+  /** Deletes the rows created before `createdAt`; returns how many. */
+  deleteCreatedBefore(table: TableName, createdAt: string): Promise<number>;
   list<T extends TableName>(table: T, where: Where<T>, page: PageRequest): Promise<Page<Row<T>>>;
   count<T extends TableName>(table: T, where: Where<T>): Promise<number>;
+  /**
+   * Stores the notification and, once the transaction commits (at once outside one), delivers
+   * its payload to this process's subscribers before returning, and to other nodes' over the
+   * backend's live channel where it has one. A rolled-back transaction publishes nothing.
+   */
+  publish(notification: Notification): Promise<void>;
+  /** Receives what any node publishes on `channel`; returns the function that unsubscribes. */
+  subscribe(channel: string, subscription: Subscription): () => void;
   /** Whether the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

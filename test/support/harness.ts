@@ -6,6 +6,17 @@ import { loadConfig, type ConfigInput } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createKeyplane, type Keyplane } from '../../src/server.js';
 import { checkAgainstSpec } from './openapi.js';
+import { createTestSchema, type TestSchema } from './postgres.js';
+
+/** Which database the API tests run on: the vitest project sets it (see vitest.config.ts). */
+export const testBackend: 'sqlite' | 'postgres' = process.env.KEYPLANE_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+
+/** A fresh database for one test server: a temporary SQLite file, or a new PostgreSQL schema. */
+export async function freshDatabase(): Promise<{ env: ConfigInput; drop(): Promise<void> }> {
+  if (testBackend === 'sqlite') return { env: {}, drop: async () => {} };
+  const schema: TestSchema = await createTestSchema();
+  return { env: { KEYPLANE_DATABASE_URL: schema.url }, drop: () => schema.drop() };
+}
 
 /**
  * Every log line any in-process server wrote during this test file, and every secret any
@@ -51,18 +62,29 @@ export function basic(key: string, secret: string): string {
 }
 
 /**
- * An in-process Keyplane on a fresh SQLite database in a temporary directory. Requests go
+ * An in-process Keyplane on a fresh database (SQLite in a temporary directory, or a PostgreSQL
+ * schema when the suite runs on PostgreSQL). Requests go
  * through `app.request()`; every JSON response of a path that Confluent's specs describe is
  * checked against them, and a mismatch fails the test.
  */
 export async function startTestKeyplane(env: ConfigInput = {}): Promise<TestKeyplane> {
   const dir = mkdtempSync(join(tmpdir(), 'keyplane-test-'));
   const publicUrl = 'http://keyplane.test:8080';
-  const config = loadConfig({ KEYPLANE_DATA_DIR: dir, KEYPLANE_PUBLIC_URL: publicUrl, KEYPLANE_LOG_LEVEL: 'debug', ...env });
+  const database = await freshDatabase();
+  const config = loadConfig({
+    KEYPLANE_DATA_DIR: dir,
+    KEYPLANE_PUBLIC_URL: publicUrl,
+    KEYPLANE_LOG_LEVEL: 'debug',
+    ...database.env,
+    ...env,
+  });
   const logger = createLogger('debug', (line) => {
     capturedLogs.push(line);
   });
-  const keyplane = await createKeyplane(config, logger);
+  const keyplane = await createKeyplane(config, logger).catch(async (error) => {
+    await database.drop();
+    throw error;
+  });
   const initial = keyplane.initialCredentials!;
   issuedSecrets.add(initial.secret);
   const admin = { key: initial.key, secret: initial.secret, userId: initial.adminId };
@@ -104,6 +126,7 @@ export async function startTestKeyplane(env: ConfigInput = {}): Promise<TestKeyp
     call,
     async close() {
       await keyplane.close();
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

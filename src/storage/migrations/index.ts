@@ -134,4 +134,17 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('api_keys_scope').on('api_keys').column('scope_kind').execute();
     },
   },
+  '0003_notifications': {
+    async up(db: Db) {
+      await db.schema
+        .createTable('notifications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('notifications_page').on('notifications').columns(['channel', 'created_at', 'id']).execute();
+      await db.schema.createIndex('notifications_age').on('notifications').column('created_at').execute();
+    },
+  },
 };

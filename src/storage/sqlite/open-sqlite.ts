@@ -11,9 +11,14 @@ const sqliteDialect: Dialect = {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   },
+  // The file is local: there is no connection to lose.
+  isUnavailable: () => false,
   // One connection serves every query and holds it for a whole transaction, so transactions
-  // never interleave: a count-then-insert is already atomic.
+  // never interleave: a count-then-insert is already atomic, and nothing can deadlock.
+  isRetryable: () => false,
   lock: async () => {},
+  // One process owns the file, so there are no other nodes to tell.
+  notify: async () => {},
 };
 
 const STATEMENT_CACHE_SIZE = 500;

@@ -1,0 +1,25 @@
+import type { Store, Where } from '../storage/store.js';
+import { type ServiceContext, timestamp } from './context.js';
+
+/** The channel on which every node hears which keys are gone. Payload: key ids, comma-separated. */
+export const KEYS_REMOVED = 'api-keys.removed';
+
+// PostgreSQL caps a notification at 8000 bytes; 400 ids of 16 characters stay well inside.
+const IDS_PER_MESSAGE = 400;
+
+/**
+ * Deletes the matching keys and, in the same transaction, tells every node to stop accepting
+ * them. Every path that deletes keys comes through here.
+ */
+export async function removeApiKeys(ctx: ServiceContext, tx: Store, where: Where<'apiKeys'>): Promise<string[]> {
+  const ids = await tx.deleteWhere('apiKeys', where);
+  for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE) {
+    await tx.publish({
+      id: Buffer.from(ctx.randomBytes(16)).toString('hex'),
+      channel: KEYS_REMOVED,
+      payload: ids.slice(i, i + IDS_PER_MESSAGE).join(','),
+      createdAt: timestamp(ctx),
+    });
+  }
+  return ids;
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { type Dialect, KyselyStore, type LiveMessage, migrateToLatest } from '../kysely-store.js';
+import type { Database } from '../schema.js';
+
+export interface PostgresOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Skip migrating (for tools that only read, or migrate explicitly). */
+  migrate?: boolean;
+  /** Told about connection trouble that the store absorbs (idle connections dropped, listener reconnecting). */
+  onWarning?: (message: string, error?: unknown) => void;
+}
+
+/** SQLSTATE classes and socket errors that mean "the server is not there", not "the query is wrong". */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection closed',
+];
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isUnavailable);
+  const code = errorCode(error);
+  if (code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_STATES.has(code) || code.startsWith('08'))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return UNAVAILABLE_MESSAGES.some((m) => message.includes(m));
+}
+
+/** The name other nodes LISTEN on: one per schema, so that databases shared by schema stay apart. */
+function channelFor(schema: string): string {
+  return `keyplane:${schema}`;
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * One dedicated connection LISTENs for other nodes' messages. When it drops, it reconnects with
+ * back-off and reports a gap, because whatever was sent meanwhile is lost to it.
+ */
+function listener(
+  config: pg.ClientConfig,
+  channel: string,
+  origin: string,
+  deliver: (message: LiveMessage) => void,
+  onGap: () => void,
+  warn: (message: string, error?: unknown) => void,
+): () => Promise<void> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = 250;
+  let connectedBefore = false;
+
+  const connect = async () => {
+    if (stopped) return;
+    const next = new pg.Client(config);
+    const retry = (error?: unknown) => {
+      if (stopped || client !== next) return;
+      client = undefined;
+      next.removeAllListeners('notification');
+      next.end().catch(() => {});
+      warn('database listener lost; reconnecting', error);
+      timer = setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 5000);
+    };
+    client = next;
+    next.on('error', retry);
+    next.on('end', () => retry());
+    next.on('notification', (n) => {
+      // origin \n channel \n payload; this node delivered its own messages when they committed.
+      const [from, name, ...rest] = (n.payload ?? '').split('\n');
+      if (from !== origin && name && rest.length > 0) deliver({ channel: name, payload: rest.join('\n') });
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${quoteIdentifier(channel)}`);
+      delay = 250;
+      // Anything sent before the first LISTEN predates this node's cache; later gaps do not.
+      if (connectedBefore) onGap();
+      connectedBefore = true;
+    } catch (error) {
+      retry(error);
+    }
+  };
+  void connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    const current = client;
+    client = undefined;
+    await current?.end().catch(() => {});
+  };
+}
+
+/**
+ * Opens a PostgreSQL store at `url` (postgres://…; libpq's `options=-c search_path=…` selects a
+ * schema) and, unless told not to, migrates it. Migrations take an advisory lock, so nodes that
+ * start together run them once.
+ */
+export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<KyselyStore> {
+  const warn = options.onWarning ?? (() => {});
+  const config: pg.PoolConfig = {
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  };
+  const pool = new pg.Pool(config);
+  // An idle connection that the server drops emits here; without a listener it would crash the process.
+  pool.on('error', (error) => warn('database connection dropped', error));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  try {
+    const schema = (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
+    if (!schema) throw new Error('the connection has no current schema: check search_path');
+    const channel = channelFor(schema);
+    const origin = randomUUID();
+    const dialect: Dialect = {
+      name: 'postgres',
+      isUniqueViolation: (error) => errorCode(error) === '23505',
+      isUnavailable,
+      isRetryable: (error) => errorCode(error) === '40P01' || errorCode(error) === '40001',
+      lock: async (trx, key) => {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+      },
+      notify: async (trx, message) => {
+        await sql`select pg_notify(${channel}, ${`${origin}\n${message.channel}\n${message.payload}`})`.execute(trx);
+      },
+      listen: (deliver, onGap) => listener({ connectionString: url, connectionTimeoutMillis: 5000 }, channel, origin, deliver, onGap, warn),
+    };
+    if (options.migrate !== false) await migrateToLatest(db, schema);
+    return new KyselyStore(db, dialect);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
