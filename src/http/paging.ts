@@ -61,7 +61,7 @@ export function listEnvelope<T>(c: Context<AppEnv>, apiVersion: string, kind: st
   return {
     api_version: apiVersion,
     kind,
-    metadata: { first, ...(next ? { next } : {}), total_size: page.total },
+    metadata: { first, ...(next ? { next } : {}), ...(page.total === undefined ? {} : { total_size: page.total }) },
     data,
   };
 }

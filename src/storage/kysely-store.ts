@@ -8,6 +8,7 @@ import {
   type Notification,
   type Page,
   type PageRequest,
+  LIST_TOTAL_CAP,
   type Row,
   type RowPatch,
   type Store,
@@ -129,6 +130,27 @@ export class KyselyStore implements Store {
     });
   }
 
+  async insertMany<T extends TableName>(table: T, rows: readonly NewRow<T>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = Object.keys(rows[0]!).length;
+    // Both backends cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
+    const perStatement = Math.max(1, Math.floor(30_000 / columns));
+    await this.transaction(async (tx) => {
+      const any = (tx as KyselyStore).any;
+      for (let i = 0; i < rows.length; i += perStatement) {
+        try {
+          await any
+            .insertInto(table as string)
+            .values(rows.slice(i, i + perStatement) as NewRow<T>[])
+            .execute();
+        } catch (error) {
+          if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
+          throw error;
+        }
+      }
+    });
+  }
+
   async get<T extends TableName>(table: T, id: string): Promise<Row<T> | undefined> {
     return this.guard(
       async () =>
@@ -220,11 +242,18 @@ export class KyselyStore implements Store {
       .orderBy('id')
       .limit(page.limit + 1)
       .execute()) as Row<T>[];
-    const total = await this.count(table, where);
     const items = rows.slice(0, page.limit);
     const last = items.at(-1) as { createdAt: string; id: string } | undefined;
     const next: Cursor | undefined = rows.length > page.limit && last ? { createdAt: last.createdAt, id: last.id } : undefined;
-    return next ? { items, total, next } : { items, total };
+    const total = await this.countUpTo(table, where, LIST_TOTAL_CAP);
+    return { items, ...(total <= LIST_TOTAL_CAP ? { total } : {}), ...(next ? { next } : {}) };
+  }
+
+  /** Counts matching rows, stopping one past `cap`. */
+  private async countUpTo<T extends TableName>(table: T, where: Where<T>, cap: number): Promise<number> {
+    const capped = applyWhere(this.any.selectFrom(table as string).select(sql<number>`1`.as('one')), where).limit(cap + 1);
+    const row = await this.any.selectFrom(capped.as('capped')).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+    return Number((row as { n: number | string | bigint } | undefined)?.n ?? 0);
   }
 
   async count<T extends TableName>(table: T, where: Where<T>): Promise<number> {

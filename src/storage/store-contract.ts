@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from './schema.js';
-import { type Store, UniqueViolation } from './store.js';
+import { LIST_TOTAL_CAP, type Store, UniqueViolation } from './store.js';
 
 /**
  * The contract every Store backend passes. A backend's test file calls this with a factory that
@@ -151,6 +151,26 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       const order = seen.map((id) => [(ids.indexOf(id) - 24) * -1, id] as const);
       const times = order.map(([n]) => Math.floor(n / 3));
       expect(times).toEqual([...times].sort((a, b) => a - b));
+    });
+
+    it('inserts many rows at once, or none when one collides', async () => {
+      const rows = Array.from({ length: 2500 }, (_, i) => key(`M${String(i).padStart(5, '0')}`, i % 60));
+      await store.insertMany('apiKeys', rows);
+      expect(await store.count('apiKeys', {})).toBe(2500);
+      const clash = [key('NEW1', 1), key('M00007', 1)];
+      await expect(store.insertMany('apiKeys', clash)).rejects.toBeInstanceOf(UniqueViolation);
+      expect(await store.get('apiKeys', 'NEW1')).toBeUndefined();
+    });
+
+    it('leaves the total out of a page once the filter matches more than LIST_TOTAL_CAP rows', async () => {
+      const rows = Array.from({ length: LIST_TOTAL_CAP + 1 }, (_, i) => key(`T${String(i).padStart(6, '0')}`, 0));
+      await store.insertMany('apiKeys', rows.slice(0, LIST_TOTAL_CAP));
+      expect((await store.list('apiKeys', {}, { limit: 1 })).total).toBe(LIST_TOTAL_CAP);
+      await store.insert('apiKeys', rows[LIST_TOTAL_CAP]!);
+      const page = await store.list('apiKeys', {}, { limit: 1 });
+      expect(page.total).toBeUndefined();
+      expect(page.next).toBeDefined();
+      expect(await store.count('apiKeys', {})).toBe(LIST_TOTAL_CAP + 1);
     });
 
     it('gives no next cursor when the last page is exactly full', async () => {

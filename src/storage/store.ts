@@ -20,10 +20,16 @@ export interface PageRequest {
   after?: Cursor | undefined;
 }
 
+/**
+ * Lists count the rows matching their filter up to this many; past it the total is left out, so
+ * that reading a page costs the same however large the table grows.
+ */
+export const LIST_TOTAL_CAP = 10_000;
+
 export interface Page<T> {
   items: T[];
-  /** Rows matching the filter, across all pages. */
-  total: number;
+  /** Rows matching the filter, across all pages; absent when there are more than LIST_TOTAL_CAP. */
+  total?: number;
   /** Present when more rows follow. */
   next?: Cursor;
 }
@@ -71,6 +77,8 @@ export interface Store {
   lock(key: string): Promise<void>;
   /** Throws UniqueViolation when the row collides with an existing one. */
   insert<T extends TableName>(table: T, row: NewRow<T>): Promise<void>;
+  /** Inserts the rows in as few statements as the backend allows; all or none land. */
+  insertMany<T extends TableName>(table: T, rows: readonly NewRow<T>[]): Promise<void>;
   get<T extends TableName>(table: T, id: string): Promise<Row<T> | undefined>;
   /** The first row (by createdAt, id) matching the filter. */
   find<T extends TableName>(table: T, where: Where<T>): Promise<Row<T> | undefined>;
