@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { type ConfigInput, ConfigError, configVariables, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { BootstrapError } from './services/bootstrap.js';
-import { createKeyplane, listen } from './server.js';
+import { createKeyplane, DatabaseOpenError, listen } from './server.js';
 
 const flags = {
   host: 'KEYPLANE_HOST',
@@ -66,6 +66,10 @@ async function main(): Promise<number> {
     if (error instanceof BootstrapError) {
       process.stderr.write(`keyplane-server: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof DatabaseOpenError) {
+      process.stderr.write(`keyplane-server: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }

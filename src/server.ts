@@ -19,14 +19,26 @@ export interface Keyplane {
   close(): Promise<void>;
 }
 
+/** The configured database could not be opened; the message says why without repeating the URL. */
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
+}
+
 /** Opens and migrates the configured database. */
 export async function openStore(config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>, logger?: Logger): Promise<Store> {
   const location = databaseLocation(config.databaseUrl);
-  if (location.kind === 'sqlite') return openSqliteStore(location.path);
-  return openPostgresStore(location.url, {
-    poolSize: config.databasePoolSize,
-    onWarning: (message, error) => logger?.warn(message, error instanceof Error ? { cause: error.message } : {}),
-  });
+  try {
+    if (location.kind === 'sqlite') return await openSqliteStore(location.path);
+    return await openPostgresStore(location.url, {
+      poolSize: config.databasePoolSize,
+      onWarning: (message, error) => logger?.warn(message, error instanceof Error ? { cause: error.message } : {}),
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    const where = location.kind === 'sqlite' ? `SQLite database ${location.path}` : `PostgreSQL database at ${new URL(location.url).host}`;
+    throw new DatabaseOpenError(`cannot open the ${where}: ${typeof code === 'string' ? `${code} ` : ''}${reason}`, { cause: error });
+  }
 }
 
 /** Opens the store, bootstraps an empty database and builds the app; listening is separate. */

@@ -71,6 +71,23 @@ describe('keyplane server process', () => {
     expect(() => statSync(join(dataDir, 'keyplane.db'))).toThrow();
   });
 
+  it('exits with a clear error, and without the password, when the database cannot be opened', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keyplane-proc-'));
+    // Port 1 on loopback refuses at once; nothing listens there.
+    const { out, exited } = runServer({
+      KEYPLANE_DATA_DIR: dataDir,
+      KEYPLANE_DATABASE_URL: 'postgres://keyplane:hunter2-password@127.0.0.1:1/keyplane',
+    });
+    expect(await exited).toBe(1);
+    expect(out.stderr).toContain('cannot open the PostgreSQL database at 127.0.0.1:1');
+    expect(out.stderr).toContain('ECONNREFUSED');
+    expect(out.stderr + out.stdout).not.toContain('hunter2-password');
+    expect(out.stderr).not.toMatch(/\n\s+at /);
+    const wrong = runServer({ KEYPLANE_DATA_DIR: dataDir, KEYPLANE_DATABASE_URL: 'mysql://db/keyplane' });
+    expect(await wrong.exited).toBe(2);
+    expect(wrong.out.stderr).toContain('must be sqlite:<path> or postgres://');
+  });
+
   it('explains its flags and refuses unknown ones', async () => {
     const help = runServer({}, ['--help']);
     expect(await help.exited).toBe(0);
