@@ -62,11 +62,11 @@ export class KeyCache {
     if (generation !== this.generation) return;
     if (record) {
       if (this.options.maxEntries <= 0) return;
-      if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      if (!this.entries.has(id) && this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(id, record);
     } else {
       if (this.options.maxMisses <= 0) return;
-      if (this.misses.size >= this.options.maxMisses) this.misses.delete(this.misses.keys().next().value!);
+      if (!this.misses.has(id) && this.misses.size >= this.options.maxMisses) this.misses.delete(this.misses.keys().next().value!);
       this.misses.set(id, this.clock() + this.options.missTtlMs);
     }
   }

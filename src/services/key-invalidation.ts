@@ -57,7 +57,9 @@ export function startKeyInvalidation(ctx: ServiceContext, options: KeyInvalidati
 
   const resync = () => {
     running ??= readBack()
-      .catch((error) => options.onError?.(error))
+      .catch((error) => {
+        options.onError?.(error);
+      })
       .finally(() => {
         running = undefined;
       });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Peppers } from '../services/secret-hasher.js';
 
@@ -14,12 +14,7 @@ interface PepperFile {
 }
 
 export function loadOrCreatePeppers(path: string): Peppers {
-  if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const file: PepperFile = { current: 1, peppers: { '1': randomBytes(32).toString('base64') } };
-    writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(path, 0o600);
-  }
+  if (!existsSync(path)) createPepperFile(path);
   let parsed: PepperFile;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8')) as PepperFile;
@@ -38,4 +33,22 @@ export function loadOrCreatePeppers(path: string): Peppers {
     throw new Error(`the pepper file ${path} names current version ${parsed.current}, which it does not hold`);
   }
   return { current: parsed.current, keys };
+}
+
+/**
+ * Writes a new pepper file whole, then links it into place: nodes starting together on one
+ * shared file never read a half-written one, and the one that loses the race uses the winner's.
+ */
+function createPepperFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const file: PepperFile = { current: 1, peppers: { '1': randomBytes(32).toString('base64') } };
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(draft, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(draft);
+  }
 }
