@@ -9,7 +9,7 @@ import { createSecretHasher } from './services/secret-hasher.js';
 import { loadOrCreatePeppers } from './storage/pepper-file.js';
 import { openPostgresStore } from './storage/postgres/open-postgres.js';
 import { openSqliteStore } from './storage/sqlite/open-sqlite.js';
-import type { Store } from './storage/store.js';
+import { type KyselyStore, knownMigrations } from './storage/kysely-store.js';
 import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
 
 export interface Keyplane {
@@ -24,12 +24,28 @@ export class DatabaseOpenError extends Error {
   override name = 'DatabaseOpenError';
 }
 
-/** Opens and migrates the configured database. */
-export async function openStore(config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>, logger?: Logger): Promise<Store> {
+/** The migrations this version knows, for tools that report on a database's state. */
+export { knownMigrations };
+
+export interface OpenStoreOptions {
+  logger?: Logger | undefined;
+  /** Default true: bring the schema up to date on opening. */
+  migrate?: boolean;
+  /** SQLite only: open an existing file without the right to write it. */
+  readOnly?: boolean;
+}
+
+/** Opens the configured database and, unless told not to, migrates it. */
+export async function openStore(
+  config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>,
+  options: OpenStoreOptions = {},
+): Promise<KyselyStore> {
   const location = databaseLocation(config.databaseUrl);
+  const { logger, migrate = true, readOnly = false } = options;
   try {
-    if (location.kind === 'sqlite') return await openSqliteStore(location.path);
+    if (location.kind === 'sqlite') return await openSqliteStore(location.path, { migrate, readOnly });
     return await openPostgresStore(location.url, {
+      migrate,
       poolSize: config.databasePoolSize,
       onWarning: (message, error) => logger?.warn(message, error instanceof Error ? { cause: error.message } : {}),
     });
@@ -45,7 +61,7 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'databasePo
 export async function createKeyplane(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Keyplane> {
   checkBootstrapCredentials(config);
   const peppers = loadOrCreatePeppers(config.pepperFile);
-  const store = await openStore(config, logger);
+  const store = await openStore(config, { logger });
   try {
     const deps = { store, hasher: createSecretHasher(peppers), quotas: config.quotas };
     const boot = await bootstrap(deps, {

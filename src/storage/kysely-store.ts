@@ -77,6 +77,8 @@ export class KyselyStore implements Store {
     private readonly dialect: Dialect,
     private readonly hub = new Hub(),
     private readonly outbox?: LiveMessage[],
+    /** The PostgreSQL schema the store lives in; undefined for SQLite. */
+    private readonly schema?: string,
   ) {
     this.any = db as AnyDb;
   }
@@ -271,6 +273,24 @@ export class KyselyStore implements Store {
     }
   }
 
+  /** Brings the schema up to date; returns the migrations it applied, in order. */
+  async migrate(): Promise<string[]> {
+    return this.guard(() => migrateToLatest(this.db, this.schema));
+  }
+
+  /**
+   * The migrations this database has applied, read without writing; undefined when it has no
+   * migration table at all (empty, or not a Keyplane database).
+   */
+  async appliedMigrations(): Promise<string[] | undefined> {
+    const tables = await this.guard(() => this.db.introspection.getTables({ withInternalKyselyTables: true }));
+    const own = tables.some((t) => t.name === MIGRATION_TABLE && (this.schema === undefined || t.schema === this.schema));
+    if (!own) return undefined;
+    const table = this.schema ? `${this.schema}.${MIGRATION_TABLE}` : MIGRATION_TABLE;
+    const rows = await this.guard(() => this.any.selectFrom(table).select('name').orderBy('name').execute());
+    return rows.map((r) => String(r.name));
+  }
+
   async close(): Promise<void> {
     const stop = this.hub.stopListening;
     this.hub.stopListening = undefined;
@@ -295,6 +315,11 @@ function applyWhere<Q extends { where: (...args: any[]) => any }>(query: Q, wher
   }
   return q;
 }
+
+/** Every migration this version knows, in the order they run. */
+export const knownMigrations: readonly string[] = Object.keys(migrations).sort();
+
+const MIGRATION_TABLE = 'kysely_migration';
 
 /**
  * Brings the schema up to date. `schema` names where the migration bookkeeping lives, so that

@@ -140,7 +140,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       listen: (deliver, onGap) => listener({ connectionString: url, connectionTimeoutMillis: 5000 }, channel, origin, deliver, onGap, warn),
     };
     if (options.migrate !== false) await migrateToLatest(db, schema);
-    return new KyselyStore(db, dialect);
+    return new KyselyStore(db, dialect, undefined, undefined, schema);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -44,21 +44,39 @@ function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
+export interface SqliteOptions {
+  /** Open an existing file that this connection may only read (SQLite refuses every write); no migration runs. */
+  readOnly?: boolean;
+  /** Skip migrating (implied by readOnly). */
+  migrate?: boolean;
+}
+
 /**
- * Opens (creating when missing) an embedded SQLite database and migrates it. `:memory:` gives a
- * private in-memory database.
+ * Opens (creating when missing, unless read-only) an embedded SQLite database and migrates it.
+ * `:memory:` gives a private in-memory database.
  */
-export async function openSqliteStore(path: string): Promise<KyselyStore> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const sqlite = new BetterSqlite3(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('synchronous = NORMAL');
+export async function openSqliteStore(path: string, options: SqliteOptions = {}): Promise<KyselyStore> {
+  const readOnly = options.readOnly === true;
+  if (!readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const sqlite = new BetterSqlite3(path, readOnly ? { readonly: true, fileMustExist: true } : {});
+  try {
+    if (!readOnly) {
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+    }
+    sqlite.pragma('foreign_keys = ON');
+    // A server still running on the file may hold the write lock for a moment.
+    sqlite.pragma('busy_timeout = 5000');
+    // Fails here, not at the first query, when the file is not a database.
+    sqlite.prepare('select count(*) from sqlite_master').get();
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     plugins: [new CamelCasePlugin()],
   });
-  await migrateToLatest(db);
+  if (!readOnly && options.migrate !== false) await migrateToLatest(db);
   return new KyselyStore(db, sqliteDialect);
 }

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerDbCommands } from './commands/db.js';
+import { scrubPasswords } from './database-url.js';
+import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, processIo } from './io.js';
+
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The whole command tree; each command group registers itself from its own file under commands/. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('keyplane')
+    .description('Keyplane: self-hosted API keys, service accounts and access, managed the way Confluent Cloud manages them')
+    .version(packageJson.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .helpCommand('help [command]', 'show help for a command')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .addHelpText('after', '\nRun "keyplane <command> --help" for the options of a command.');
+
+  registerDbCommands(program, io);
+
+  for (const command of [program, ...descendants(program)]) {
+    command.configureOutput({ outputError: (text, write) => write(usageErrorLine(text, command)) });
+  }
+  return program;
+}
+
+function descendants(command: Command): Command[] {
+  return command.commands.flatMap((c) => [c, ...descendants(c)]);
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Commander's "error: …\n(Did you mean …?)" as one keyplane error line. */
+function usageErrorLine(text: string, command: Command): string {
+  const [first = '', ...rest] = text.trim().split('\n');
+  const message = first.replace(/^error: /, '');
+  const didYouMean = rest
+    .join(' ')
+    .trim()
+    .replace(/^\((.*)\)$/, '$1');
+  const suggestion = didYouMean ? didYouMean.charAt(0).toLowerCase() + didYouMean.slice(1) : `see "${commandPath(command)} --help"`;
+  return errorLine(message, suggestion);
+}
+
+/**
+ * Runs one command line (without the node and script arguments) and returns the exit code:
+ * 0 success, 1 failure, 2 usage error.
+ */
+export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // Database URLs on the command line may hold a password; nothing printed on failure repeats it.
+  const urls = [...argv.map((a) => a.replace(/^--?[\w-]+=/, '')), io.env.KEYPLANE_DATABASE_URL ?? ''].filter((a) => a.includes('://'));
+  const stderr = { isTTY: Boolean(io.stderr.isTTY), write: (text: string) => io.stderr.write(scrubPasswords(text, urls)) };
+  const program = createProgram({ ...io, stderr });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (error instanceof CliError) {
+      stderr.write(errorLine(error.message, error.suggestion));
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    stderr.write(errorLine(`unexpected failure: ${message}`, 'please report it, with the command that caused it'));
+    return EXIT_FAILURE;
+  }
+}
