@@ -76,7 +76,7 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     if (error instanceof StoreUnavailable) {
       logger.warn('database unavailable', { request_id: c.get('requestId'), cause: describeCause(error.cause) });
       c.header('Retry-After', '5');
-      return fail(c, 'database_unavailable', 'The database cannot be reached; nothing was changed. Retry shortly');
+      return fail(c, 'database_unavailable', 'The database cannot be reached; retry shortly. A change is made whole or not at all');
     }
     logger.error('unhandled error', { request_id: c.get('requestId'), error: error.name, message: error.message });
     return fail(c, 'internal_error', 'The server failed to handle the request; the request id identifies it in the log');

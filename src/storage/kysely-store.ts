@@ -34,6 +34,8 @@ export interface Dialect {
   isRetryable(error: unknown): boolean;
   /** Takes a transaction-scoped lock on `key`; a backend that serialises writers may do nothing. */
   lock(trx: Kysely<Database>, key: string): Promise<void>;
+  /** Runs the migrations where the backend wants them run; by default on the store's own connection. */
+  migrate?(): Promise<string[]>;
   /** Sends a message to other nodes when `trx` commits; a single-node backend does nothing. */
   notify(trx: Kysely<Database>, message: LiveMessage): Promise<void>;
   /**
@@ -275,7 +277,7 @@ export class KyselyStore implements Store {
 
   /** Brings the schema up to date; returns the migrations it applied, in order. */
   async migrate(): Promise<string[]> {
-    return this.guard(() => migrateToLatest(this.db, this.schema));
+    return this.guard(() => (this.dialect.migrate ? this.dialect.migrate() : migrateToLatest(this.db, this.schema)));
   }
 
   /**
@@ -296,7 +298,14 @@ export class KyselyStore implements Store {
     this.hub.stopListening = undefined;
     this.hub.subscriptions.clear();
     await stop?.();
-    await this.db.destroy();
+    // A hung database would hold connections forever; a node that is stopping does not wait for it.
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((done) => {
+      timer = setTimeout(done, 5000);
+      timer.unref();
+    });
+    await Promise.race([this.db.destroy(), patience]);
+    clearTimeout(timer);
   }
 }
 

@@ -9,6 +9,12 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Skip migrating (for tools that only read, or migrate explicitly). */
   migrate?: boolean;
+  /**
+   * How long one query may wait for the server before the call gives up with StoreUnavailable
+   * (default 5000 ms), so that a hung or cut-off database answers 503 instead of hanging.
+   * Migrations run on a connection of their own without this limit.
+   */
+  queryTimeoutMs?: number;
   /** Told about connection trouble that the store absorbs (idle connections dropped, listener reconnecting). */
   onWarning?: (message: string, error?: unknown) => void;
 }
@@ -21,6 +27,7 @@ const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Connection closed',
+  'Query read timeout',
 ];
 
 function errorCode(error: unknown): string | undefined {
@@ -116,10 +123,16 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
+    query_timeout: options.queryTimeoutMs ?? 5000,
+    keepAlive: true,
   };
   const pool = new pg.Pool(config);
   // An idle connection that the server drops emits here; without a listener it would crash the process.
   pool.on('error', (error) => warn('database connection dropped', error));
+  // A connection checked out of the pool has no pool listener: when it drops it emits 'error' as
+  // well as failing its query (which the caller sees as StoreUnavailable). Unheard, that event
+  // would crash the process; the pool discards the connection when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   try {
     const schema = (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
@@ -137,12 +150,29 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       notify: async (trx, message) => {
         await sql`select pg_notify(${channel}, ${`${origin}\n${message.channel}\n${message.payload}`})`.execute(trx);
       },
+      migrate: () => migrateAlone(url, schema),
       listen: (deliver, onGap) => listener({ connectionString: url, connectionTimeoutMillis: 5000 }, channel, origin, deliver, onGap, warn),
     };
-    if (options.migrate !== false) await migrateToLatest(db, schema);
+    if (options.migrate !== false) await migrateAlone(url, schema);
     return new KyselyStore(db, dialect, undefined, undefined, schema);
   } catch (error) {
     await db.destroy();
     throw error;
+  }
+}
+
+/**
+ * Runs the migrations on a connection of their own, free of the query timeout: a migration may
+ * take long on a large table, and a node may wait long for another node's migration lock.
+ */
+async function migrateAlone(url: string, schema: string): Promise<string[]> {
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 }) }),
+    plugins: [new CamelCasePlugin()],
+  });
+  try {
+    return await migrateToLatest(db, schema);
+  } finally {
+    await db.destroy();
   }
 }
