@@ -234,12 +234,9 @@ export class KyselyStore implements Store {
     let query = applyWhere(this.any.selectFrom(table as string).selectAll(), where);
     const after = page.after;
     if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('createdAt', '>', after.createdAt),
-          eb.and([eb('createdAt', '=', after.createdAt), eb('id', '>', after.id)]),
-        ]),
-      );
+      // A row-value comparison is what lets both databases seek in the (…, created_at, id) index;
+      // the equivalent OR of two conditions makes them scan from the start of the set.
+      query = query.where((eb) => eb(eb.refTuple('createdAt', 'id'), '>', eb.tuple(after.createdAt, after.id)));
     }
     const rows = (await query
       .orderBy('createdAt')
