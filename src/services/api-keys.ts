@@ -1,14 +1,10 @@
 import { KeyplaneError, invalidField } from '../domain/errors.js';
 import { newApiKeyId } from '../domain/ids.js';
-import { apiKeyQuotaCodes } from '../domain/quotas.js';
 import { findFlinkRegion } from '../domain/regions.js';
 import {
   type KeyScopeKind,
   inferKeyScope,
-  isManagementScope,
   keyScopes,
-  managementScopeKinds,
-  resourceScopeKinds,
 } from '../domain/resources.js';
 import { newSecret } from '../domain/secret.js';
 import { checkText, textLimits } from '../domain/text.js';
@@ -16,7 +12,7 @@ import type { ApiKey } from '../storage/schema.js';
 import type { Page, PageRequest, Store } from '../storage/store.js';
 import { type ServiceContext, notFound, requireRow, timestamp } from './context.js';
 import { removeApiKeys } from './key-removal.js';
-import { enforceQuota } from './quota-guard.js';
+import { apiKeyQuotaUses, consumeQuotas } from './quota-guard.js';
 import { type PrincipalRef, requirePrincipal } from './principals.js';
 import type { SecretHasher } from './secret-hasher.js';
 
@@ -89,23 +85,9 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
   return ctx.store.transaction(async (tx) => {
     const owner = await requirePrincipal(tx, input.ownerId, '/spec/owner/id');
     const scope = await resolveKeyScope(tx, input.resourceId, input.resourceEnvironment);
-    const management = isManagementScope(scope.kind);
-    for (const code of apiKeyQuotaCodes(owner.kind, management, scope.kind === 'Cluster')) {
-      if (code === 'iam.max_cloud_api_keys.per_org') {
-        await enforceQuota(ctx, tx, code, `organization ${ctx.orgId}`, () =>
-          tx.count('apiKeys', { scopeKind: managementScopeKinds }),
-        );
-      } else if (code === 'kafka.max_api_keys.per_cluster') {
-        await enforceQuota(ctx, tx, code, `Kafka cluster ${scope.id}`, () => tx.count('apiKeys', { resourceId: scope.id }));
-      } else {
-        const kinds = management ? managementScopeKinds : resourceScopeKinds;
-        await enforceQuota(ctx, tx, code, `owner ${owner.id}`, () =>
-          tx.count('apiKeys', { ownerId: owner.id, scopeKind: kinds }),
-        );
-      }
-    }
+    const now = timestamp(ctx);
     const secret = newSecret(ctx.randomBytes);
-    const key = apiKeyRow(ctx.hasher, timestamp(ctx), {
+    const key = apiKeyRow(ctx.hasher, now, {
       id: newApiKeyId(ctx.randomBytes),
       owner,
       scope,
@@ -113,6 +95,7 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
       description,
       secret,
     });
+    await consumeQuotas(tx, apiKeyQuotaUses(ctx.orgId, key), now, ctx.quotas);
     await tx.insert('apiKeys', key);
     return { key, secret };
   });

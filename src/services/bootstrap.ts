@@ -6,6 +6,7 @@ import type { Store } from '../storage/store.js';
 import { crnsFor } from '../domain/crn.js';
 import { apiKeyRow } from './api-keys.js';
 import type { ServiceDeps } from './context.js';
+import { apiKeyQuotaUses, consumeQuotas } from './quota-guard.js';
 
 export interface BootstrapOptions {
   adminEmail: string;
@@ -81,16 +82,20 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): P
     });
     const key = options.bootstrapKey ?? newApiKeyId(random);
     const secret = options.bootstrapSecret ?? newSecret(random);
-    await tx.insert(
-      'apiKeys',
-      apiKeyRow(deps.hasher, now, {
-        id: key,
-        owner: { id: adminId, kind: 'User' },
-        scope: { kind: 'Cloud', id: 'cloud', environmentId: null },
-        displayName: 'initial-admin',
-        description: 'Created on first start',
-        secret,
-      }),
+    const row = apiKeyRow(deps.hasher, now, {
+      id: key,
+      owner: { id: adminId, kind: 'User' },
+      scope: { kind: 'Cloud', id: 'cloud', environmentId: null },
+      displayName: 'initial-admin',
+      description: 'Created on first start',
+      secret,
+    });
+    await tx.insert('apiKeys', row);
+    // The first start creates past no limit, but what it creates counts like anything else.
+    await consumeQuotas(
+      tx,
+      [{ code: 'iam.max_environments.per_org', scopeId: organization.id }, ...apiKeyQuotaUses(organization.id, row)],
+      now,
     );
     return {
       organization,

@@ -13,6 +13,7 @@ export const COPIED_TABLES = [
   'resources',
   'apiKeys',
   'roleBindings',
+  'counters',
 ] as const satisfies readonly TableName[];
 
 export type CopiedTable = (typeof COPIED_TABLES)[number];

@@ -5,7 +5,7 @@ import type { Environment } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
 import { type ServiceContext, requireRow, timestamp } from './context.js';
 import { removeApiKeys } from './key-removal.js';
-import { enforceQuota } from './quota-guard.js';
+import { consumeQuotas, releaseQuotas } from './quota-guard.js';
 
 /** Stream Governance packages, from the smallest up; a package may be upgraded, never downgraded. */
 export const streamGovernancePackages = ['ESSENTIALS', 'ADVANCED'] as const;
@@ -33,10 +33,8 @@ export async function createEnvironment(ctx: ServiceContext, input: CreateEnviro
   const displayName = checkDisplayName(input.displayName);
   const pkg = input.streamGovernancePackage === undefined ? null : checkPackage(input.streamGovernancePackage);
   return ctx.store.transaction(async (tx) => {
-    await enforceQuota(ctx, tx, 'iam.max_environments.per_org', `organization ${ctx.orgId}`, () =>
-      tx.count('environments', {}),
-    );
     const now = timestamp(ctx);
+    await consumeQuotas(tx, [{ code: 'iam.max_environments.per_org', scopeId: ctx.orgId }], now, ctx.quotas);
     const environment: Environment = {
       id: newId('environment', ctx.randomBytes),
       displayName,
@@ -94,5 +92,6 @@ export async function deleteEnvironment(ctx: ServiceContext, id: string): Promis
     await removeApiKeys(ctx, tx, { resourceEnvironmentId: current.id });
     await tx.deleteWhere('resources', { environmentId: current.id });
     await tx.delete('environments', current.id);
+    await releaseQuotas(tx, [{ code: 'iam.max_environments.per_org', scopeId: ctx.orgId }], timestamp(ctx));
   });
 }

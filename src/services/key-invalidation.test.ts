@@ -50,7 +50,7 @@ async function warm(key: string, secret: string): Promise<void> {
 
 /** Deletes the key row as a lost message would leave things: no notification, no live delivery. */
 async function deleteBehindTheCache(id: string): Promise<void> {
-  expect(await store.deleteWhere('apiKeys', { id })).toEqual([id]);
+  expect((await store.deleteWhere('apiKeys', { id })).map((k) => k.id)).toEqual([id]);
 }
 
 async function insertNotification(id: string, payload: string, createdAt: Date): Promise<void> {

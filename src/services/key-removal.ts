@@ -1,5 +1,6 @@
 import type { Store, Where } from '../storage/store.js';
 import { type ServiceContext, timestamp } from './context.js';
+import { apiKeyQuotaUses, releaseQuotas } from './quota-guard.js';
 
 /** The channel on which every node hears which keys are gone. Payload: key ids, comma-separated. */
 export const KEYS_REMOVED = 'api-keys.removed';
@@ -8,17 +9,24 @@ export const KEYS_REMOVED = 'api-keys.removed';
 const IDS_PER_MESSAGE = 400;
 
 /**
- * Deletes the matching keys and, in the same transaction, tells every node to stop accepting
- * them. Every path that deletes keys comes through here.
+ * Deletes the matching keys and, in the same transaction, gives back their quota and tells every
+ * node to stop accepting them. Every path that deletes keys comes through here.
  */
 export async function removeApiKeys(ctx: ServiceContext, tx: Store, where: Where<'apiKeys'>): Promise<string[]> {
-  const ids = await tx.deleteWhere('apiKeys', where);
+  const removed = await tx.deleteWhere('apiKeys', where);
+  const now = timestamp(ctx);
+  await releaseQuotas(
+    tx,
+    removed.flatMap((key) => apiKeyQuotaUses(ctx.orgId, key)),
+    now,
+  );
+  const ids = removed.map((key) => key.id);
   for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE) {
     await tx.publish({
       id: Buffer.from(ctx.randomBytes(16)).toString('hex'),
       channel: KEYS_REMOVED,
       payload: ids.slice(i, i + IDS_PER_MESSAGE).join(','),
-      createdAt: timestamp(ctx),
+      createdAt: now,
     });
   }
   return ids;

@@ -1,23 +1,63 @@
 import { KeyplaneError } from '../domain/errors.js';
-import type { QuotaCode } from '../domain/quotas.js';
+import { type QuotaCode, type QuotaLimits, apiKeyQuotaCodes } from '../domain/quotas.js';
+import { isManagementScope, type KeyScopeKind } from '../domain/resources.js';
+import type { ApiKey } from '../storage/schema.js';
 import type { Store } from '../storage/store.js';
-import type { ServiceContext } from './context.js';
+
+/** One object counted against one quota: `scopeId` is the user, account, cluster or organization it counts in. */
+export interface QuotaUse {
+  code: QuotaCode;
+  scopeId: string;
+}
+
+function counterId(use: QuotaUse): string {
+  return `quota:${use.code}:${use.scopeId}`;
+}
+
+/** Counters are always taken in one order, so transactions that take several cannot deadlock. */
+function inOrder(uses: readonly QuotaUse[]): Map<string, { use: QuotaUse; n: number }> {
+  const byId = new Map<string, { use: QuotaUse; n: number }>();
+  for (const use of uses) {
+    const id = counterId(use);
+    const entry = byId.get(id);
+    if (entry) entry.n++;
+    else byId.set(id, { use, n: 1 });
+  }
+  return new Map([...byId].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
 /**
- * Refuses a create that would take `code` past its limit. Call inside the creating transaction,
- * after `tx.lock(lockKey)`, so that racing creates are counted one after another.
+ * Counts new objects against their quotas inside the creating transaction, and refuses when one
+ * would pass its limit (the transaction then rolls the counts back). A counter stays locked until
+ * the transaction ends, so creates that race are counted one after another on every backend.
+ * Without `limits` (the first start) nothing is refused.
  */
-export async function enforceQuota(
-  ctx: ServiceContext,
-  tx: Store,
-  code: QuotaCode,
-  lockKey: string,
-  usage: () => Promise<number>,
-): Promise<void> {
-  await tx.lock(`quota:${lockKey}`);
-  const limit = ctx.quotas[code];
-  const used = await usage();
-  if (used >= limit) {
-    throw new KeyplaneError('quota_exceeded', `Quota '${code}' exceeded: ${used} of ${limit} already used for ${lockKey}`);
+export async function consumeQuotas(tx: Store, uses: readonly QuotaUse[], now: string, limits?: QuotaLimits): Promise<void> {
+  for (const [id, { use, n }] of inOrder(uses)) {
+    const used = await tx.addToCounter(id, n, now);
+    const limit = limits?.[use.code];
+    if (limit !== undefined && used > limit) {
+      throw new KeyplaneError('quota_exceeded', `Quota '${use.code}' exceeded: ${used - n} of ${limit} already used for ${use.scopeId}`);
+    }
   }
+}
+
+/** Gives back what removed objects counted, in the removing transaction. */
+export async function releaseQuotas(tx: Store, uses: readonly QuotaUse[], now: string): Promise<void> {
+  for (const [id, { n }] of inOrder(uses)) await tx.addToCounter(id, -n, now);
+}
+
+/** How much of a quota is used in one scope. */
+export async function quotaUsage(store: Store, use: QuotaUse): Promise<number> {
+  return (await store.get('counters', counterId(use)))?.value ?? 0;
+}
+
+/** What one API key counts against: its owner's quota, and the organization's or its cluster's. */
+export function apiKeyQuotaUses(orgId: string, key: Pick<ApiKey, 'ownerId' | 'ownerKind' | 'scopeKind' | 'resourceId'>): QuotaUse[] {
+  const kind = key.scopeKind as KeyScopeKind;
+  const codes = apiKeyQuotaCodes(key.ownerKind as 'User' | 'ServiceAccount', isManagementScope(kind), kind === 'Cluster');
+  return codes.map((code) => ({
+    code,
+    scopeId: code.endsWith('.per_org') ? orgId : code === 'kafka.max_api_keys.per_cluster' ? key.resourceId : key.ownerId,
+  }));
 }

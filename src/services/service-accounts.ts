@@ -5,7 +5,7 @@ import type { ServiceAccount } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
 import { type ServiceContext, requireRow, onConflict, timestamp } from './context.js';
 import { deletePrincipalBelongings } from './principals.js';
-import { enforceQuota } from './quota-guard.js';
+import { consumeQuotas, releaseQuotas } from './quota-guard.js';
 
 export const serviceAccountPath = (id: string) => `/iam/v2/service-accounts/${id}`;
 
@@ -41,10 +41,8 @@ export async function createServiceAccount(ctx: ServiceContext, input: CreateSer
   return onConflict(
     () =>
       ctx.store.transaction(async (tx) => {
-        await enforceQuota(ctx, tx, 'iam.max_service_accounts.per_org', `organization ${ctx.orgId}`, () =>
-          tx.count('serviceAccounts', {}),
-        );
         const now = timestamp(ctx);
+        await consumeQuotas(tx, [{ code: 'iam.max_service_accounts.per_org', scopeId: ctx.orgId }], now, ctx.quotas);
         const account: ServiceAccount = {
           id: newId('serviceAccount', ctx.randomBytes),
           displayName,
@@ -107,5 +105,6 @@ export async function deleteServiceAccount(ctx: ServiceContext, id: string): Pro
     const account = await requireRow(tx, 'serviceAccounts', id);
     await deletePrincipalBelongings(ctx, tx, account.id);
     await tx.delete('serviceAccounts', account.id);
+    await releaseQuotas(tx, [{ code: 'iam.max_service_accounts.per_org', scopeId: ctx.orgId }], timestamp(ctx));
   });
 }

@@ -1,8 +1,8 @@
 import { KeyplaneError } from '../domain/errors.js';
 import { type QuotaCode, type QuotaScope, quotaDefinitions } from '../domain/quotas.js';
-import { managementScopeKinds, resourceScopeKinds } from '../domain/resources.js';
 import type { Page, PageRequest, Store } from '../storage/store.js';
 import { type Actor, type ServiceContext, notFound } from './context.js';
+import { quotaUsage } from './quota-guard.js';
 
 export const quotaScopes: readonly QuotaScope[] = ['ORGANIZATION', 'USER_ACCOUNT', 'SERVICE_ACCOUNT', 'KAFKA_CLUSTER'];
 
@@ -59,28 +59,24 @@ async function resolveCluster(store: Store, filter: AppliedQuotaFilter): Promise
   return { id, environmentId: cluster.environmentId };
 }
 
-/** How much of `code` is used, counted the way the creating transaction counts it. */
+/** How much of `code` is used, from the counters the creating transactions keep. */
 async function usageOf(
-  store: Store,
+  ctx: ServiceContext,
   code: QuotaCode,
   cluster: AppliedQuota['kafkaCluster'],
   caller: Actor | undefined,
 ): Promise<Pick<AppliedQuota, 'usage' | 'kafkaCluster' | 'userId'>> {
   switch (code) {
     case 'iam.max_service_accounts.per_org':
-      return { usage: await store.count('serviceAccounts', {}) };
     case 'iam.max_environments.per_org':
-      return { usage: await store.count('environments', {}) };
     case 'iam.max_cloud_api_keys.per_org':
-      return { usage: await store.count('apiKeys', { scopeKind: managementScopeKinds }) };
+      return { usage: await quotaUsage(ctx.store, { code, scopeId: ctx.orgId }) };
     case 'kafka.max_api_keys.per_cluster':
-      return cluster ? { usage: await store.count('apiKeys', { resourceId: cluster.id }), kafkaCluster: cluster } : {};
+      return cluster ? { usage: await quotaUsage(ctx.store, { code, scopeId: cluster.id }), kafkaCluster: cluster } : {};
     case 'iam.max_cloud_api_keys.per_user':
     case 'iam.max_cluster_api_keys.per_user': {
       if (caller?.principalKind !== 'User') return {};
-      const kinds = code === 'iam.max_cloud_api_keys.per_user' ? managementScopeKinds : resourceScopeKinds;
-      const usage = await store.count('apiKeys', { ownerId: caller.principalId, scopeKind: kinds });
-      return { usage, userId: caller.principalId };
+      return { usage: await quotaUsage(ctx.store, { code, scopeId: caller.principalId }), userId: caller.principalId };
     }
     // An AppliedQuota has no field naming a service account, so whose usage it is could not be said.
     case 'iam.max_cloud_api_keys.per_service_account':
@@ -98,7 +94,7 @@ async function apply(
   return {
     definition,
     appliedLimit: ctx.quotas[definition.code],
-    ...(await usageOf(ctx.store, definition.code, cluster, caller)),
+    ...(await usageOf(ctx, definition.code, cluster, caller)),
   };
 }
 

@@ -189,10 +189,23 @@ export class KyselyStore implements Store {
     return Number(result.numDeletedRows) > 0;
   }
 
-  async deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<string[]> {
-    const query = applyWhere(this.any.deleteFrom(table as string), where).returning('id');
-    const rows = (await this.guard(() => query.execute())) as { id: string }[];
-    return rows.map((r) => r.id);
+  async deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<Row<T>[]> {
+    const query = applyWhere(this.any.deleteFrom(table as string), where).returningAll();
+    return (await this.guard(() => query.execute())) as Row<T>[];
+  }
+
+  async addToCounter(id: string, delta: number, now: string): Promise<number> {
+    return this.guard(async () => {
+      const row = await this.db
+        .insertInto('counters')
+        .values({ id, value: delta, createdAt: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ value: eb('counters.value', '+', delta) })))
+        .returning('value')
+        .executeTakeFirstOrThrow();
+      const value = Number(row.value);
+      if (value === 0) await this.db.deleteFrom('counters').where('id', '=', id).execute();
+      return value;
+    });
   }
 
   async deleteCreatedBefore(table: TableName, createdAt: string): Promise<number> {

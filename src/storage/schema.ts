@@ -99,6 +99,13 @@ export interface NotificationsTable {
   createdAt: string;
 }
 
+/** Running totals kept in the transactions that change them (quota usage), so none is ever counted. */
+export interface CountersTable {
+  id: string;
+  value: number;
+  createdAt: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   environments: EnvironmentsTable;
@@ -109,6 +116,7 @@ export interface Database {
   apiKeys: ApiKeysTable;
   roleBindings: RoleBindingsTable;
   notifications: NotificationsTable;
+  counters: CountersTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

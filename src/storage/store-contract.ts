@@ -73,7 +73,9 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       for (let i = 0; i < 5; i++) await store.insert('apiKeys', key(`K${i}`, i, { ownerId: i < 3 ? 'u-a' : 'u-b' }));
       expect(await store.delete('apiKeys', 'K0')).toBe(true);
       expect(await store.delete('apiKeys', 'K0')).toBe(false);
-      expect((await store.deleteWhere('apiKeys', { ownerId: 'u-a' })).sort()).toEqual(['K1', 'K2']);
+      const removed = await store.deleteWhere('apiKeys', { ownerId: 'u-a' });
+      expect(removed.map((r) => r.id).sort()).toEqual(['K1', 'K2']);
+      expect(removed.find((r) => r.id === 'K1')).toEqual(key('K1', 1, { ownerId: 'u-a' }));
       expect(await store.deleteWhere('apiKeys', { ownerId: [] })).toEqual([]);
       expect(await store.count('apiKeys', {})).toBe(2);
     });
@@ -226,6 +228,31 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       const results = await Promise.all(attempts);
       expect(results.filter(Boolean)).toHaveLength(limit);
       expect(await store.count('apiKeys', { ownerId: 'u-racer' })).toBe(limit);
+    });
+
+    it('adds to a counter, creating it at first and removing it at zero', async () => {
+      expect(await store.addToCounter('c:1', 1, at(1))).toBe(1);
+      expect(await store.addToCounter('c:1', 2, at(2))).toBe(3);
+      expect(await store.addToCounter('c:2', 5, at(2))).toBe(5);
+      expect(await store.addToCounter('c:1', -3, at(3))).toBe(0);
+      expect(await store.get('counters', 'c:1')).toBeUndefined();
+      expect(await store.get('counters', 'c:2')).toMatchObject({ value: 5 });
+    });
+
+    it('keeps a counter exact when transactions add to it at once, and rolls back with them', async () => {
+      const limit = 7;
+      const attempts = Array.from({ length: 30 }, () =>
+        store
+          .transaction(async (tx) => {
+            const value = await tx.addToCounter('c:race', 1, at(1));
+            if (value > limit) throw new Error('over');
+            return true;
+          })
+          .catch(() => false),
+      );
+      const results = await Promise.all(attempts);
+      expect(results.filter(Boolean)).toHaveLength(limit);
+      expect((await store.get('counters', 'c:race'))?.value).toBe(limit);
     });
 
     it('enforces foreign keys: a resource needs an existing environment', async () => {

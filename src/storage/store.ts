@@ -85,12 +85,18 @@ export interface Store {
   /** Applies the patch and returns the row after it, or undefined when there is no such row. */
   update<T extends TableName>(table: T, id: string, patch: RowPatch<T>): Promise<Row<T> | undefined>;
   delete<T extends TableName>(table: T, id: string): Promise<boolean>;
-  /** Deletes every matching row; returns the ids removed. */
-  deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<string[]>;
+  /** Deletes every matching row; returns the rows removed. */
+  deleteWhere<T extends TableName>(table: T, where: Where<T>): Promise<Row<T>[]>;
   /** Deletes the rows created before `createdAt`; returns how many. */
   deleteCreatedBefore(table: TableName, createdAt: string): Promise<number>;
   list<T extends TableName>(table: T, where: Where<T>, page: PageRequest): Promise<Page<Row<T>>>;
   count<T extends TableName>(table: T, where: Where<T>): Promise<number>;
+  /**
+   * Adds `delta` to the counter `id` (creating it when missing) and returns its new value; a
+   * counter that reaches 0 is removed. Inside a transaction the counter stays locked until the
+   * transaction ends, so concurrent transactions adding to one counter see each other's totals.
+   */
+  addToCounter(id: string, delta: number, now: string): Promise<number>;
   /**
    * Stores the notification and, once the transaction commits (at once outside one), delivers
    * its payload to this process's subscribers before returning, and to other nodes' over the

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 /**
@@ -145,6 +145,47 @@ export const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('notifications_page').on('notifications').columns(['channel', 'created_at', 'id']).execute();
       await db.schema.createIndex('notifications_age').on('notifications').column('created_at').execute();
+    },
+  },
+  '0004_counters': {
+    // Quota usage becomes counters kept by the transactions that create and remove things, so
+    // that a create costs the same however many keys exist. The backfill counts what is there,
+    // by the rules of that moment: Cloud and Global keys are "cloud" keys, every other scope a
+    // "cluster" key; Kafka keys also count against their cluster.
+    async up(db: Db) {
+      await db.schema
+        .createTable('counters')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('counters_page').on('counters').columns(['created_at', 'id']).execute();
+      const now = new Date().toISOString();
+      const management = sql`('Cloud', 'Global')`;
+      const perOwner = (code: string, kind: string, cloud: boolean) => sql`
+        insert into counters (id, value, created_at)
+        select ${`quota:${code}:`} || owner_id, count(*), ${now} from api_keys
+        where owner_kind = ${kind} and scope_kind ${cloud ? sql`in` : sql`not in`} ${management}
+        group by owner_id`;
+      const perOrg = (code: string, counted: ReturnType<typeof sql>) => sql`
+        insert into counters (id, value, created_at)
+        select ${`quota:${code}:`} || o.id, (${counted}), ${now} from organizations o
+        where (${counted}) > 0`;
+      for (const statement of [
+        perOwner('iam.max_cloud_api_keys.per_user', 'User', true),
+        perOwner('iam.max_cluster_api_keys.per_user', 'User', false),
+        perOwner('iam.max_cloud_api_keys.per_service_account', 'ServiceAccount', true),
+        perOwner('iam.max_cluster_api_keys.per_service_account', 'ServiceAccount', false),
+        perOrg('iam.max_cloud_api_keys.per_org', sql`select count(*) from api_keys where scope_kind in ${management}`),
+        perOrg('iam.max_service_accounts.per_org', sql`select count(*) from service_accounts`),
+        perOrg('iam.max_environments.per_org', sql`select count(*) from environments`),
+        sql`
+          insert into counters (id, value, created_at)
+          select ${'quota:kafka.max_api_keys.per_cluster:'} || resource_id, count(*), ${now} from api_keys
+          where scope_kind = 'Cluster' group by resource_id`,
+      ]) {
+        await statement.execute(db);
+      }
     },
   },
 };
