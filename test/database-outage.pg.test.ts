@@ -290,11 +290,17 @@ await describeThrowawayPostgres('database outage', () => {
 
     const keys = await listKeys(ownerId);
     const byName = new Map(keys.map((k) => [k.spec.display_name, k.id]));
-    const refusedButStored = refused.filter((a) => byName.has(`crash-${a.n}`)).map((a) => `crash-${a.n} → ${byName.get(`crash-${a.n}`)}`);
-    expect(refusedButStored, 'a create that answered 503 left a key behind').toEqual([]);
+    // A connection lost while COMMIT was under way leaves the caller a 503 for a change that did
+    // commit, whole: no server can know better. Such a key must be complete, like every other.
+    const refusedButStored = refused.filter((a) => byName.has(`crash-${a.n}`));
+    if (refusedButStored.length > 0) console.warn(`${refusedButStored.length} create(s) answered 503 while their COMMIT went through`);
+    expect(refusedButStored.length, 'only creates in flight at the crash may have committed').toBeLessThanOrEqual(inFlight.length);
     const lost = succeeded.filter((a) => byName.get(`crash-${a.n}`) !== a.id).map((a) => `crash-${a.n} (${a.id})`);
     expect(lost, `a create that answered ${KEY_CREATED} has no key`).toEqual([]);
-    expect(new Set(keys.map((k) => k.id))).toEqual(new Set(succeeded.map((a) => a.id)));
+    expect(keys).toHaveLength(succeeded.length + refusedButStored.length);
+    // Nothing half-written: the owner's quota counter, kept in the same transactions, agrees.
+    const quotaCounter = await kp.keyplane.services.store.get('counters', `quota:iam.max_cloud_api_keys.per_service_account:${ownerId}`);
+    expect(quotaCounter?.value).toBe(keys.length);
 
     // The keys that were answered are whole: their secrets authenticate.
     for (const a of succeeded.slice(-3)) {

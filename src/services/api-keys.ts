@@ -95,8 +95,8 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
       description,
       secret,
     });
-    await consumeQuotas(tx, apiKeyQuotaUses(ctx.orgId, key), now, ctx.quotas);
     await tx.insert('apiKeys', key);
+    await consumeQuotas(tx, apiKeyQuotaUses(ctx.orgId, key), now, ctx.quotas);
     return { key, secret };
   });
 }

@@ -34,7 +34,6 @@ export async function createEnvironment(ctx: ServiceContext, input: CreateEnviro
   const pkg = input.streamGovernancePackage === undefined ? null : checkPackage(input.streamGovernancePackage);
   return ctx.store.transaction(async (tx) => {
     const now = timestamp(ctx);
-    await consumeQuotas(tx, [{ code: 'iam.max_environments.per_org', scopeId: ctx.orgId }], now, ctx.quotas);
     const environment: Environment = {
       id: newId('environment', ctx.randomBytes),
       displayName,
@@ -43,6 +42,7 @@ export async function createEnvironment(ctx: ServiceContext, input: CreateEnviro
       updatedAt: now,
     };
     await tx.insert('environments', environment);
+    await consumeQuotas(tx, [{ code: 'iam.max_environments.per_org', scopeId: ctx.orgId }], now, ctx.quotas);
     return environment;
   });
 }

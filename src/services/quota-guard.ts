@@ -14,37 +14,40 @@ function counterId(use: QuotaUse): string {
   return `quota:${use.code}:${use.scopeId}`;
 }
 
-/** Counters are always taken in one order, so transactions that take several cannot deadlock. */
-function inOrder(uses: readonly QuotaUse[]): Map<string, { use: QuotaUse; n: number }> {
-  const byId = new Map<string, { use: QuotaUse; n: number }>();
+function tally(uses: readonly QuotaUse[], sign: 1 | -1): { deltas: Map<string, number>; byId: Map<string, QuotaUse> } {
+  const deltas = new Map<string, number>();
+  const byId = new Map<string, QuotaUse>();
   for (const use of uses) {
     const id = counterId(use);
-    const entry = byId.get(id);
-    if (entry) entry.n++;
-    else byId.set(id, { use, n: 1 });
+    deltas.set(id, (deltas.get(id) ?? 0) + sign);
+    byId.set(id, use);
   }
-  return new Map([...byId].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { deltas, byId };
 }
 
 /**
  * Counts new objects against their quotas inside the creating transaction, and refuses when one
- * would pass its limit (the transaction then rolls the counts back). A counter stays locked until
- * the transaction ends, so creates that race are counted one after another on every backend.
+ * would pass its limit (the transaction then rolls the counts back). Counters stay locked until
+ * the transaction ends, so creates that race are counted one after another on every backend;
+ * call this last, just before the transaction commits, to hold them briefly.
  * Without `limits` (the first start) nothing is refused.
  */
 export async function consumeQuotas(tx: Store, uses: readonly QuotaUse[], now: string, limits?: QuotaLimits): Promise<void> {
-  for (const [id, { use, n }] of inOrder(uses)) {
-    const used = await tx.addToCounter(id, n, now);
+  const { deltas, byId } = tally(uses, 1);
+  const after = await tx.addToCounters(deltas, now);
+  for (const [id, use] of byId) {
     const limit = limits?.[use.code];
+    const used = after.get(id) ?? 0;
+    const added = deltas.get(id) ?? 0;
     if (limit !== undefined && used > limit) {
-      throw new KeyplaneError('quota_exceeded', `Quota '${use.code}' exceeded: ${used - n} of ${limit} already used for ${use.scopeId}`);
+      throw new KeyplaneError('quota_exceeded', `Quota '${use.code}' exceeded: ${used - added} of ${limit} already used for ${use.scopeId}`);
     }
   }
 }
 
 /** Gives back what removed objects counted, in the removing transaction. */
 export async function releaseQuotas(tx: Store, uses: readonly QuotaUse[], now: string): Promise<void> {
-  for (const [id, { n }] of inOrder(uses)) await tx.addToCounter(id, -n, now);
+  await tx.addToCounters(tally(uses, -1).deltas, now);
 }
 
 /** How much of a quota is used in one scope. */

@@ -42,7 +42,6 @@ export async function createServiceAccount(ctx: ServiceContext, input: CreateSer
     () =>
       ctx.store.transaction(async (tx) => {
         const now = timestamp(ctx);
-        await consumeQuotas(tx, [{ code: 'iam.max_service_accounts.per_org', scopeId: ctx.orgId }], now, ctx.quotas);
         const account: ServiceAccount = {
           id: newId('serviceAccount', ctx.randomBytes),
           displayName,
@@ -51,6 +50,7 @@ export async function createServiceAccount(ctx: ServiceContext, input: CreateSer
           updatedAt: now,
         };
         await tx.insert('serviceAccounts', account);
+        await consumeQuotas(tx, [{ code: 'iam.max_service_accounts.per_org', scopeId: ctx.orgId }], now, ctx.quotas);
         return account;
       }),
     () => nameTaken(ctx, displayName),

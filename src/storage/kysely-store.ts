@@ -194,17 +194,22 @@ export class KyselyStore implements Store {
     return (await this.guard(() => query.execute())) as Row<T>[];
   }
 
-  async addToCounter(id: string, delta: number, now: string): Promise<number> {
+  async addToCounters(deltas: ReadonlyMap<string, number>, now: string): Promise<Map<string, number>> {
+    const rows = [...deltas]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, delta]) => ({ id, value: delta, createdAt: now }));
+    if (rows.length === 0) return new Map();
     return this.guard(async () => {
-      const row = await this.db
+      const after = await this.db
         .insertInto('counters')
-        .values({ id, value: delta, createdAt: now })
-        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ value: eb('counters.value', '+', delta) })))
-        .returning('value')
-        .executeTakeFirstOrThrow();
-      const value = Number(row.value);
-      if (value === 0) await this.db.deleteFrom('counters').where('id', '=', id).execute();
-      return value;
+        .values(rows)
+        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ value: eb('counters.value', '+', eb.ref('excluded.value')) })))
+        .returning(['id', 'value'])
+        .execute();
+      const values = new Map(after.map((r) => [r.id, Number(r.value)]));
+      const spent = [...values].filter(([, value]) => value === 0).map(([id]) => id);
+      if (spent.length > 0) await this.db.deleteFrom('counters').where('id', 'in', spent).execute();
+      return values;
     });
   }
 

@@ -230,13 +230,14 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       expect(await store.count('apiKeys', { ownerId: 'u-racer' })).toBe(limit);
     });
 
-    it('adds to a counter, creating it at first and removing it at zero', async () => {
-      expect(await store.addToCounter('c:1', 1, at(1))).toBe(1);
-      expect(await store.addToCounter('c:1', 2, at(2))).toBe(3);
-      expect(await store.addToCounter('c:2', 5, at(2))).toBe(5);
-      expect(await store.addToCounter('c:1', -3, at(3))).toBe(0);
+    it('adds to counters, creating them at first and removing them at zero', async () => {
+      const add = (deltas: Record<string, number>, n: number) => store.addToCounters(new Map(Object.entries(deltas)), at(n));
+      expect(await add({ 'c:1': 1 }, 1)).toEqual(new Map([['c:1', 1]]));
+      expect(await add({ 'c:2': 5, 'c:1': 2 }, 2)).toEqual(new Map([['c:1', 3], ['c:2', 5]]));
+      expect(await add({ 'c:1': -3, 'c:2': -1, 'c:3': 4 }, 3)).toEqual(new Map([['c:1', 0], ['c:2', 4], ['c:3', 4]]));
       expect(await store.get('counters', 'c:1')).toBeUndefined();
-      expect(await store.get('counters', 'c:2')).toMatchObject({ value: 5 });
+      expect(await store.get('counters', 'c:2')).toMatchObject({ value: 4 });
+      expect(await add({}, 4)).toEqual(new Map());
     });
 
     it('keeps a counter exact when transactions add to it at once, and rolls back with them', async () => {
@@ -244,7 +245,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       const attempts = Array.from({ length: 30 }, () =>
         store
           .transaction(async (tx) => {
-            const value = await tx.addToCounter('c:race', 1, at(1));
+            const value = (await tx.addToCounters(new Map([['c:race', 1], ['c:other', 1]]), at(1))).get('c:race')!;
             if (value > limit) throw new Error('over');
             return true;
           })

@@ -92,11 +92,12 @@ export interface Store {
   list<T extends TableName>(table: T, where: Where<T>, page: PageRequest): Promise<Page<Row<T>>>;
   count<T extends TableName>(table: T, where: Where<T>): Promise<number>;
   /**
-   * Adds `delta` to the counter `id` (creating it when missing) and returns its new value; a
-   * counter that reaches 0 is removed. Inside a transaction the counter stays locked until the
-   * transaction ends, so concurrent transactions adding to one counter see each other's totals.
+   * Adds each delta to its counter (creating counters that are missing) in one statement, and
+   * returns the new values by id; a counter that reaches 0 is removed. Inside a transaction the
+   * counters stay locked until it ends, so concurrent transactions adding to one counter see
+   * each other's totals. Counters are locked in id order, so two such calls cannot deadlock.
    */
-  addToCounter(id: string, delta: number, now: string): Promise<number>;
+  addToCounters(deltas: ReadonlyMap<string, number>, now: string): Promise<Map<string, number>>;
   /**
    * Stores the notification and, once the transaction commits (at once outside one), delivers
    * its payload to this process's subscribers before returning, and to other nodes' over the
