@@ -104,10 +104,11 @@ describe('quota counters', () => {
 describe('the counters migration', () => {
   it('counts what a database already holds', async () => {
     // A database at the migration before counters existed, with keys of every kind in it.
-    const { db, drop } = await freshKysely();
+    const { db, schema, drop } = await freshKysely();
     try {
       const before = Object.keys(migrations).sort().filter((name) => name < '0004_counters');
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      // Named, so that Kysely does not take another schema's bookkeeping tables for this one's.
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
       const { error } = await migrator.migrateTo(before.at(-1)!);
       if (error) throw error;
       const at = '2026-01-01T00:00:00.000Z';
@@ -165,7 +166,7 @@ describe('the counters migration', () => {
   });
 });
 
-async function freshKysely(): Promise<{ db: Kysely<any>; drop: () => Promise<void> }> {
+async function freshKysely(): Promise<{ db: Kysely<any>; schema?: string; drop: () => Promise<void> }> {
   if (testBackend === 'sqlite') {
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }), plugins: [new CamelCasePlugin()] });
     return { db, drop: () => db.destroy() };
@@ -174,6 +175,7 @@ async function freshKysely(): Promise<{ db: Kysely<any>; drop: () => Promise<voi
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 1 }) }), plugins: [new CamelCasePlugin()] });
   return {
     db,
+    schema: schema.name,
     drop: async () => {
       await db.destroy();
       await schema.drop();
