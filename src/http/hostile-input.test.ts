@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestKeyplane, startTestKeyplane } from '../../test/support/harness.js';
-import type { TableName } from '../storage/store.js';
+import { COPIED_TABLES } from '../services/database-copy.js';
 
 // Every documented write operation, fed input a careless or hostile client might send: each
 // answer is a 4xx Failure and no table changes.
 let kp: TestKeyplane;
 let operations: Array<{ method: string; path: string }>;
 
-const tables: TableName[] = [
-  'organizations',
-  'environments',
-  'users',
-  'invitations',
-  'serviceAccounts',
-  'resources',
-  'apiKeys',
-  'roleBindings',
-];
+// Every table a database copy moves: all of Keyplane's data, quota counters included.
+const tables = COPIED_TABLES;
 
 async function snapshot() {
   const store = kp.keyplane.services.store;
