@@ -1,26 +1,17 @@
-import pg from 'pg';
+import { postgresAvailability, postgresRequired } from './test/support/postgres-probe.js';
 import { defineConfig } from 'vitest/config';
-
-const testDatabaseUrl = process.env.KEYPLANE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Whether the test PostgreSQL answers; when it does not, say so and why. */
 async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch (error) {
-    const required = process.env.KEYPLANE_REQUIRE_POSTGRES === '1';
-    console.warn(
-      `PostgreSQL at ${new URL(testDatabaseUrl).host} is unreachable (${(error as Error).message}): ` +
-        (required
-          ? 'KEYPLANE_REQUIRE_POSTGRES=1, so the PostgreSQL tests run and fail'
-          : 'the API suite runs on SQLite only and the PostgreSQL tests are skipped'),
-    );
-    return required;
-  } finally {
-    await client.end().catch(() => {});
-  }
+  const available = await postgresAvailability();
+  if (available.ok) return true;
+  console.warn(
+    `${available.reason}: ` +
+      (postgresRequired
+        ? 'KEYPLANE_REQUIRE_POSTGRES=1, so the PostgreSQL tests run and fail'
+        : 'the API suite runs on SQLite only and the PostgreSQL tests are skipped'),
+  );
+  return postgresRequired;
 }
 
 // Tests that need PostgreSQL whatever the backend under test are named *.pg.test.ts.

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { encodePageToken } from '../src/http/paging.js';
 import { loadConfig } from '../src/config.js';
 import { newApiKeyId, newId } from '../src/domain/ids.js';
 import { newSecret } from '../src/domain/secret.js';
@@ -29,7 +30,7 @@ import { bootstrap } from '../src/services/bootstrap.js';
 import { createSecretHasher } from '../src/services/secret-hasher.js';
 import { loadOrCreatePeppers } from '../src/storage/pepper-file.js';
 import type { ApiKey } from '../src/storage/schema.js';
-import type { Cursor, Store } from '../src/storage/store.js';
+import type { Store } from '../src/storage/store.js';
 import { runServer } from '../test/support/process.js';
 import { type WrkFigures, repeat, runWrk, runningWrk, summarise, wrkInstalled } from './lib/wrk.js';
 
@@ -153,15 +154,6 @@ async function pgQuery<R extends pg.QueryResultRow>(url: string, text: string): 
   } finally {
     await client.end();
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Page tokens: src/http/paging.ts does not export its encoder, so this is the same encoding
-// (base64url of the JSON array [createdAt, id]). The bench checks every token against the page
-// the server returns for it.
-
-function encodeToken(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -511,7 +503,7 @@ async function measureTarget(target: Target, seeded: Seeded): Promise<Results> {
     const keysUrl = `${server.url}/iam/v2/api-keys`;
     const n = seeded.size;
     const tokenAt = (position: number) =>
-      encodeToken({ createdAt: seeded.createdAt(position - 1), id: seeded.ids[position - 1]! });
+      encodePageToken({ createdAt: seeded.createdAt(position - 1), id: seeded.ids[position - 1]! });
     const middle = Math.floor(n / 2);
     // The last page: 99 seeded keys and the admin's key, created after all of them.
     const end = n - (PAGE - 1);

@@ -9,6 +9,7 @@ import { createSecretHasher } from './services/secret-hasher.js';
 import { loadOrCreatePeppers } from './storage/pepper-file.js';
 import { openPostgresStore } from './storage/postgres/open-postgres.js';
 import { openSqliteStore } from './storage/sqlite/open-sqlite.js';
+import { describeDriverError } from './storage/store.js';
 import { type KyselyStore, knownMigrations } from './storage/kysely-store.js';
 import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
 
@@ -50,10 +51,8 @@ export async function openStore(
       onWarning: (message, error) => logger?.warn(message, error instanceof Error ? { cause: error.message } : {}),
     });
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    const reason = error instanceof Error ? error.message || error.name : String(error);
     const where = location.kind === 'sqlite' ? `SQLite database ${location.path}` : `PostgreSQL database at ${new URL(location.url).host}`;
-    throw new DatabaseOpenError(`cannot open the ${where}: ${typeof code === 'string' ? `${code} ` : ''}${reason}`, { cause: error });
+    throw new DatabaseOpenError(`cannot open the ${where}: ${describeDriverError(error)}`, { cause: error });
   }
 }
 

@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { KeyplaneError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
-import { StoreUnavailable } from '../services/context.js';
+import { describeDriverError, StoreUnavailable } from '../services/context.js';
 import { Api, openApiDocument } from './api.js';
 import { WWW_AUTHENTICATE } from './auth.js';
 import { fail, failure } from './failure.js';
@@ -74,7 +74,7 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
       return failure(c, error);
     }
     if (error instanceof StoreUnavailable) {
-      logger.warn('database unavailable', { request_id: c.get('requestId'), cause: describeCause(error.cause) });
+      logger.warn('database unavailable', { request_id: c.get('requestId'), cause: describeDriverError(error.cause) });
       c.header('Retry-After', '5');
       return fail(c, 'database_unavailable', 'The database cannot be reached; retry shortly. A change is made whole or not at all');
     }
@@ -105,13 +105,6 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
   app.get('/openapi.json', (c) => c.json(document));
 
   return { app, api };
-}
-
-/** A driver error's code and message: enough to diagnose, with no query parameters in it. */
-function describeCause(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const code = (cause as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
 }
 
 function refuseNulInUrl(url: string): never {

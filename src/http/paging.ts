@@ -7,7 +7,8 @@ import type { AppEnv } from './types.js';
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 100;
 
-function encodeToken(cursor: Cursor): string {
+/** The opaque `page_token` for the page that starts after `cursor`. */
+export function encodePageToken(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
 }
 
@@ -55,7 +56,7 @@ export function listEnvelope<T>(c: Context<AppEnv>, apiVersion: string, kind: st
   const first = params.size ? `${base}?${params}` : base;
   let next: string | undefined;
   if (page.next) {
-    params.set('page_token', encodeToken(page.next));
+    params.set('page_token', encodePageToken(page.next));
     next = `${base}?${params}`;
   }
   return {

@@ -94,4 +94,4 @@ export async function requireRow<T extends keyof typeof lookups>(store: Store, t
 }
 
 /** The database is unreachable; edges answer "try again" rather than "failed". */
-export { StoreUnavailable } from '../storage/store.js';
+export { describeDriverError, StoreUnavailable } from '../storage/store.js';

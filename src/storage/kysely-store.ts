@@ -119,19 +119,22 @@ export class KyselyStore implements Store {
     return new StoreUnavailable({ cause: error });
   }
 
+  /** Awaits a write, turning the backend's unique-constraint error into UniqueViolation. */
+  private async unique<R>(table: TableName, write: Promise<R>): Promise<R> {
+    try {
+      return await write;
+    } catch (error) {
+      if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
+      throw error;
+    }
+  }
+
   async lock(key: string): Promise<void> {
     if (this.inTransaction) await this.dialect.lock(this.db, key);
   }
 
   async insert<T extends TableName>(table: T, row: NewRow<T>): Promise<void> {
-    await this.guard(async () => {
-      try {
-        await this.any.insertInto(table as string).values(row).execute();
-      } catch (error) {
-        if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
-        throw error;
-      }
-    });
+    await this.guard(() => this.unique(table, this.any.insertInto(table as string).values(row).execute()));
   }
 
   async insertMany<T extends TableName>(table: T, rows: readonly NewRow<T>[]): Promise<void> {
@@ -142,15 +145,7 @@ export class KyselyStore implements Store {
     await this.transaction(async (tx) => {
       const any = (tx as KyselyStore).any;
       for (let i = 0; i < rows.length; i += perStatement) {
-        try {
-          await any
-            .insertInto(table as string)
-            .values(rows.slice(i, i + perStatement) as NewRow<T>[])
-            .execute();
-        } catch (error) {
-          if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
-          throw error;
-        }
+        await this.unique(table, any.insertInto(table as string).values(rows.slice(i, i + perStatement) as NewRow<T>[]).execute());
       }
     });
   }
@@ -172,14 +167,8 @@ export class KyselyStore implements Store {
   async update<T extends TableName>(table: T, id: string, patch: RowPatch<T>): Promise<Row<T> | undefined> {
     const hasChanges = Object.values(patch).some((v) => v !== undefined);
     if (hasChanges) {
-      await this.guard(async () => {
-        try {
-          await this.any.updateTable(table as string).set(patch as Record<string, unknown>).where('id', '=', id).execute();
-        } catch (error) {
-          if (this.dialect.isUniqueViolation(error)) throw new UniqueViolation(table);
-          throw error;
-        }
-      });
+      const query = this.any.updateTable(table as string).set(patch as Record<string, unknown>).where('id', '=', id);
+      await this.guard(() => this.unique(table, query.execute()));
     }
     return this.get(table, id);
   }

@@ -53,6 +53,14 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/** A driver error as one line: its code and message, which carry no query parameters. */
+export function describeDriverError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const message = error.message || error.name;
+  return typeof code === 'string' ? `${code}: ${message}` : message;
+}
+
 /** A message for every node: kept in the `notifications` table and sent live where the backend can. */
 export type Notification = NewRow<'notifications'>;
 
