@@ -29,6 +29,7 @@ export const idPrefixes = {
   ksqldbCluster: { prefix: 'lksqlc-', length: 5 },
   roleBinding: { prefix: 'rb-', length: 5 },
   invitation: { prefix: 'i-', length: 5 },
+  kafkaAcl: { prefix: 'acl-', length: 10 },
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

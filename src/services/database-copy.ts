@@ -13,6 +13,7 @@ export const COPIED_TABLES = [
   'resources',
   'apiKeys',
   'roleBindings',
+  'kafkaAcls',
   'counters',
 ] as const satisfies readonly TableName[];
 

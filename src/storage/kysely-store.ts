@@ -1,14 +1,14 @@
-import { type Kysely, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 import {
   type Cursor,
+  LIST_TOTAL_CAP,
   type NewRow,
   type Notification,
   type Page,
   type PageRequest,
-  LIST_TOTAL_CAP,
   type Row,
   type RowPatch,
   type Store,
@@ -315,18 +315,28 @@ export class KyselyStore implements Store {
 
 // biome-ignore lint/suspicious/noExplicitAny: a Kysely builder of any table; the caller keeps its type.
 function applyWhere<Q extends { where: (...args: any[]) => any }>(query: Q, where: Record<string, unknown>): Q {
-  let q = query;
-  for (const [column, value] of Object.entries(where)) {
+  const { anyOf, ...columns } = where as Record<string, unknown> & { anyOf?: Record<string, unknown>[] };
+  let q = query.where((eb: AnyEb) => columnConditions(eb, columns));
+  if (anyOf !== undefined) q = q.where((eb: AnyEb) => eb.or(anyOf.map((filter) => columnConditions(eb, filter))));
+  return q;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: conditions on any table's columns, as above.
+type AnyEb = ExpressionBuilder<any, any>;
+
+function columnConditions(eb: AnyEb, columns: Record<string, unknown>): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [];
+  for (const [column, value] of Object.entries(columns)) {
     if (value === undefined) continue;
     if (Array.isArray(value)) {
-      q = value.length === 0 ? q.where(sql`1 = 0`) : q.where(column, 'in', value);
+      conditions.push(value.length === 0 ? sql<SqlBool>`1 = 0` : eb(column, 'in', value));
     } else if (value === null) {
-      q = q.where(column, 'is', null);
+      conditions.push(eb(column, 'is', null));
     } else {
-      q = q.where(column, '=', value);
+      conditions.push(eb(column, '=', value));
     }
   }
-  return q;
+  return eb.and(conditions);
 }
 
 /** Every migration this version knows, in the order they run. */

@@ -91,6 +91,20 @@ export interface RoleBindingsTable {
   createdAt: string;
 }
 
+/** Kafka ACLs of one cluster, in Kafka's own terms (upper-case enums; `User:*` and `*` as wildcards). */
+export interface KafkaAclsTable {
+  id: string;
+  clusterId: string;
+  principal: string;
+  resourceType: string;
+  resourceName: string;
+  patternType: string;
+  operation: string;
+  host: string;
+  permission: string;
+  createdAt: string;
+}
+
 /** Messages between nodes, kept for a while so that a node that missed one can catch up. */
 export interface NotificationsTable {
   id: string;
@@ -115,6 +129,7 @@ export interface Database {
   resources: ResourcesTable;
   apiKeys: ApiKeysTable;
   roleBindings: RoleBindingsTable;
+  kafkaAcls: KafkaAclsTable;
   notifications: NotificationsTable;
   counters: CountersTable;
 }
@@ -127,6 +142,7 @@ export type ServiceAccount = Selectable<ServiceAccountsTable>;
 export type Resource = Selectable<ResourcesTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type RoleBinding = Selectable<RoleBindingsTable>;
+export type KafkaAcl = Selectable<KafkaAclsTable>;
 
 export type NewApiKey = Insertable<ApiKeysTable>;
 export type ApiKeyUpdate = Pick<Updateable<ApiKeysTable>, 'displayName' | 'description' | 'updatedAt'>;

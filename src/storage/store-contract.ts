@@ -129,6 +129,22 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       expect(await store.find('apiKeys', { ownerId: 'nobody' })).toBeUndefined();
     });
 
+    it('filters by any of several filters, within the column filter', async () => {
+      await store.insert('apiKeys', key('K1', 1, { resourceId: 'lkc-1', resourceEnvironmentId: 'env-1', scopeKind: 'Cluster' }));
+      await store.insert('apiKeys', key('K2', 2, { resourceId: 'lkc-2', resourceEnvironmentId: 'env-2', scopeKind: 'Cluster' }));
+      await store.insert('apiKeys', key('K3', 3, { ownerId: 'u-other' }));
+      await store.insert('apiKeys', key('K4', 4));
+      const visible = { anyOf: [{ resourceEnvironmentId: 'env-2' }, { ownerId: 'u-other', scopeKind: 'Cloud' }] };
+      const page = await store.list('apiKeys', visible, { limit: 10 });
+      expect(page.items.map((k) => k.id)).toEqual(['K2', 'K3']);
+      expect(page.total).toBe(2);
+      expect(await store.count('apiKeys', { scopeKind: 'Cluster', ...visible })).toBe(1);
+      expect(await store.count('apiKeys', { anyOf: [] })).toBe(0);
+      expect(await store.count('apiKeys', { anyOf: [{ resourceId: [] }, { resourceId: ['lkc-1'] }] })).toBe(1);
+      expect((await store.deleteWhere('apiKeys', { anyOf: [{ id: 'K1' }, { id: 'K4' }] })).map((k) => k.id).sort()).toEqual(['K1', 'K4']);
+      expect(await store.count('apiKeys', {})).toBe(2);
+    });
+
     it('pages by (createdAt, id) so every row is seen exactly once, ties included', async () => {
       // Rows share creation times in threes, so the id must break ties.
       const ids: string[] = [];

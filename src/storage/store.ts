@@ -7,7 +7,14 @@ export type NewRow<T extends TableName> = Insertable<Database[T]>;
 export type RowPatch<T extends TableName> = Updateable<Database[T]>;
 
 /** Equality filters on columns; an array means "any of". An empty array matches nothing. */
-export type Where<T extends TableName> = { [K in keyof Row<T>]?: Row<T>[K] | readonly Row<T>[K][] };
+export type ColumnFilter<T extends TableName> = { [K in keyof Row<T>]?: Row<T>[K] | readonly Row<T>[K][] };
+
+/**
+ * A filter: the columns' conditions, and with `anyOf` also at least one of those filters (what
+ * a caller may see is often "owned by me, or in a cluster I administer"). An empty `anyOf`
+ * matches nothing.
+ */
+export type Where<T extends TableName> = ColumnFilter<T> & { anyOf?: readonly ColumnFilter<T>[] };
 
 /** Keyset position: lists are ordered by (createdAt, id). */
 export interface Cursor {

@@ -188,4 +188,41 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0005_kafka_acls': {
+    // Kafka ACLs per cluster; a role binding may exist once per principal, role and pattern.
+    async up(db: Db) {
+      await db.schema
+        .createTable('kafka_acls')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('cluster_id', 'text', (c) => c.notNull())
+        .addColumn('principal', 'text', (c) => c.notNull())
+        .addColumn('resource_type', 'text', (c) => c.notNull())
+        .addColumn('resource_name', 'text', (c) => c.notNull())
+        .addColumn('pattern_type', 'text', (c) => c.notNull())
+        .addColumn('operation', 'text', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('permission', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('kafka_acls_rule', [
+          'cluster_id',
+          'principal',
+          'resource_type',
+          'resource_name',
+          'pattern_type',
+          'operation',
+          'host',
+          'permission',
+        ])
+        .execute();
+      await db.schema.createIndex('kafka_acls_page').on('kafka_acls').columns(['cluster_id', 'created_at', 'id']).execute();
+      await db.schema.createIndex('kafka_acls_principal').on('kafka_acls').column('principal').execute();
+      await db.schema
+        .createIndex('role_bindings_rule')
+        .on('role_bindings')
+        .columns(['principal', 'role_name', 'crn_pattern'])
+        .unique()
+        .execute();
+      await db.schema.createIndex('role_bindings_page').on('role_bindings').columns(['created_at', 'id']).execute();
+    },
+  },
 };
