@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { encodePageToken } from '../src/http/paging.js';
 import { loadConfig } from '../src/config.js';
 import { newApiKeyId, newId } from '../src/domain/ids.js';
 import { newSecret } from '../src/domain/secret.js';
+import { encodePageToken } from '../src/http/paging.js';
 import { openStore } from '../src/server.js';
 import { apiKeyRow } from '../src/services/api-keys.js';
 import { bootstrap } from '../src/services/bootstrap.js';
@@ -32,7 +32,7 @@ import { loadOrCreatePeppers } from '../src/storage/pepper-file.js';
 import type { ApiKey } from '../src/storage/schema.js';
 import type { Store } from '../src/storage/store.js';
 import { runServer } from '../test/support/process.js';
-import { type WrkFigures, repeat, runWrk, runningWrk, summarise, wrkInstalled } from './lib/wrk.js';
+import { repeat, runningWrk, runWrk, summarise, type WrkFigures, wrkInstalled } from './lib/wrk.js';
 
 type Backend = 'sqlite' | 'postgres';
 
@@ -419,6 +419,9 @@ async function startBenchServer(target: Target): Promise<Server> {
     KEYPLANE_DATABASE_URL: target.databaseUrl,
     KEYPLANE_LOG_LEVEL: 'warn',
     KEYPLANE_QUOTAS: QUOTAS,
+    // wrk sends thousands of requests a second with one key: the rate limit would measure itself.
+    KEYPLANE_RATE_LIMIT_PER_MINUTE: '1000000000',
+    KEYPLANE_RATE_LIMIT_BURST: '1000000000',
   };
   if (flags['server-node-options']) env.NODE_OPTIONS = flags['server-node-options'];
   const { child, out, exited } = runServer(env);

@@ -15,6 +15,27 @@ describe('configuration', () => {
     expect(loadConfig({ KEYPLANE_PUBLIC_URL: 'https://keys.example.com/' }).publicUrl).toBe('https://keys.example.com');
   });
 
+  it('limits management requests and failed authentications by default, and takes other limits', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      requestsPerMinute: 1200,
+      burst: 100,
+      authFailuresPerKeyPerMinute: 10,
+      authFailuresPerAddressPerMinute: 60,
+    });
+    const config = loadConfig({
+      KEYPLANE_RATE_LIMIT_PER_MINUTE: '60',
+      KEYPLANE_RATE_LIMIT_BURST: '5',
+      KEYPLANE_AUTH_FAILURES_PER_MINUTE: '3',
+      KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '1000000000',
+    });
+    expect(config.rateLimits).toEqual({
+      requestsPerMinute: 60,
+      burst: 5,
+      authFailuresPerKeyPerMinute: 3,
+      authFailuresPerAddressPerMinute: 1_000_000_000,
+    });
+  });
+
   it.each([
     [{ KEYPLANE_PORT: 'eighty' }, /KEYPLANE_PORT/],
     [{ KEYPLANE_PORT: '70000' }, /KEYPLANE_PORT/],
@@ -23,6 +44,11 @@ describe('configuration', () => {
     [{ KEYPLANE_DATABASE_URL: 'mysql://x' }, /KEYPLANE_DATABASE_URL/],
     [{ KEYPLANE_QUOTAS: 'bogus=1' }, /KEYPLANE_QUOTAS/],
     [{ KEYPLANE_MAX_BODY_BYTES: '10' }, /KEYPLANE_MAX_BODY_BYTES/],
+    [{ KEYPLANE_RATE_LIMIT_PER_MINUTE: '0' }, /KEYPLANE_RATE_LIMIT_PER_MINUTE/],
+    [{ KEYPLANE_RATE_LIMIT_PER_MINUTE: '1.5' }, /KEYPLANE_RATE_LIMIT_PER_MINUTE/],
+    [{ KEYPLANE_RATE_LIMIT_BURST: '-1' }, /KEYPLANE_RATE_LIMIT_BURST/],
+    [{ KEYPLANE_AUTH_FAILURES_PER_MINUTE: 'ten' }, /KEYPLANE_AUTH_FAILURES_PER_MINUTE /],
+    [{ KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '10000000000' }, /KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE/],
   ])('refuses %o with an error naming the variable', (input, message) => {
     expect(() => loadConfig(input)).toThrow(ConfigError);
     expect(() => loadConfig(input)).toThrow(message);

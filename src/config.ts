@@ -1,6 +1,6 @@
-import { resolve, join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseQuotaOverrides, type QuotaLimits } from './domain/quotas.js';
 import { isLogLevel, type LogLevel } from './logger.js';
-import { type QuotaLimits, parseQuotaOverrides } from './domain/quotas.js';
 
 /** Everything the server reads from its environment, checked once at start-up. */
 export interface Config {
@@ -19,6 +19,19 @@ export interface Config {
   bootstrapSecret: string | undefined;
   quotas: QuotaLimits;
   maxBodyBytes: number;
+  rateLimits: RateLimitSettings;
+}
+
+/** Per node, in memory: each node counts only the requests it serves. */
+export interface RateLimitSettings {
+  /** Management requests per principal (or, unauthenticated, per source address) per minute. */
+  requestsPerMinute: number;
+  /** Requests a principal may make at once before the per-minute rate applies. */
+  burst: number;
+  /** Failed authentications per key id per minute; also the most in any minute after a pause. */
+  authFailuresPerKeyPerMinute: number;
+  /** Failed authentications per source address per minute. */
+  authFailuresPerAddressPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -41,10 +54,17 @@ export const configVariables = {
   KEYPLANE_BOOTSTRAP_SECRET: 'its secret (a valid cflt… secret, or a legacy 64-character one)',
   KEYPLANE_QUOTAS: 'quota limits over the defaults: code=limit,code=limit',
   KEYPLANE_MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
+  KEYPLANE_RATE_LIMIT_PER_MINUTE: 'management requests per principal per minute, per node, in memory (default 1200)',
+  KEYPLANE_RATE_LIMIT_BURST: 'requests a principal may make at once before that rate applies (default 100)',
+  KEYPLANE_AUTH_FAILURES_PER_MINUTE: 'failed authentications per key id per minute, per node; then 429 (default 10)',
+  KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: 'failed authentications per source address per minute, per node (default 60)',
 } as const;
 
 export type ConfigVariable = keyof typeof configVariables;
 export type ConfigInput = Partial<Record<ConfigVariable, string | undefined>>;
+
+/** Highest rate or burst accepted; a token bucket counts in exact integers up to this. */
+const MAX_RATE = 1_000_000_000;
 
 function wholeNumber(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
@@ -90,6 +110,17 @@ export function loadConfig(input: ConfigInput): Config {
     databasePoolSize: wholeNumber('KEYPLANE_DATABASE_POOL_SIZE', get('KEYPLANE_DATABASE_POOL_SIZE') ?? '10', 1, 1000),
     keyCacheSize: wholeNumber('KEYPLANE_KEY_CACHE_SIZE', get('KEYPLANE_KEY_CACHE_SIZE') ?? '1000000', 0, 100_000_000),
     maxBodyBytes: wholeNumber('KEYPLANE_MAX_BODY_BYTES', get('KEYPLANE_MAX_BODY_BYTES') ?? '65536', 1024, 16 * 1024 * 1024),
+    rateLimits: {
+      requestsPerMinute: wholeNumber('KEYPLANE_RATE_LIMIT_PER_MINUTE', get('KEYPLANE_RATE_LIMIT_PER_MINUTE') ?? '1200', 1, MAX_RATE),
+      burst: wholeNumber('KEYPLANE_RATE_LIMIT_BURST', get('KEYPLANE_RATE_LIMIT_BURST') ?? '100', 1, MAX_RATE),
+      authFailuresPerKeyPerMinute: wholeNumber('KEYPLANE_AUTH_FAILURES_PER_MINUTE', get('KEYPLANE_AUTH_FAILURES_PER_MINUTE') ?? '10', 1, MAX_RATE),
+      authFailuresPerAddressPerMinute: wholeNumber(
+        'KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE',
+        get('KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE') ?? '60',
+        1,
+        MAX_RATE,
+      ),
+    },
   };
 }
 

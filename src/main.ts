@@ -1,10 +1,10 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ConfigInput, ConfigError, configVariables, loadConfig } from './config.js';
+import { ConfigError, type ConfigInput, configVariables, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { BootstrapError } from './services/bootstrap.js';
 import { createKeyplane, DatabaseOpenError, listen } from './server.js';
+import { BootstrapError } from './services/bootstrap.js';
 
 const flags = {
   host: 'KEYPLANE_HOST',
@@ -16,12 +16,13 @@ const flags = {
 } as const;
 
 function usage(): string {
+  const nameWidth = Math.max(...Object.keys(configVariables).map((name) => name.length));
   const lines = [
     'Usage: keyplane-server [--host H] [--port P] [--data-dir D] [--database-url U] [--public-url U] [--log-level L]',
     '',
     'Serves the Keyplane API. Every flag overrides the environment variable of the same name:',
     '',
-    ...Object.entries(configVariables).map(([name, text]) => `  ${name.padEnd(27)} ${text}`),
+    ...Object.entries(configVariables).map(([name, text]) => `  ${name.padEnd(nameWidth)} ${text}`),
   ];
   return `${lines.join('\n')}\n`;
 }

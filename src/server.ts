@@ -3,15 +3,15 @@ import { serve } from '@hono/node-server';
 import { type Config, databaseLocation } from './config.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
-import { bootstrap, type BootstrapResult, checkBootstrapCredentials } from './services/bootstrap.js';
+import { type BootstrapResult, bootstrap, checkBootstrapCredentials } from './services/bootstrap.js';
 import { createContext, type ServiceContext } from './services/context.js';
+import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
 import { createSecretHasher } from './services/secret-hasher.js';
+import { type KyselyStore, knownMigrations } from './storage/kysely-store.js';
 import { loadOrCreatePeppers } from './storage/pepper-file.js';
 import { openPostgresStore } from './storage/postgres/open-postgres.js';
 import { openSqliteStore } from './storage/sqlite/open-sqlite.js';
 import { describeDriverError } from './storage/store.js';
-import { type KyselyStore, knownMigrations } from './storage/kysely-store.js';
-import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
 
 export interface Keyplane {
   services: ServiceContext;
@@ -73,7 +73,11 @@ export async function createKeyplane(config: Config, logger: Logger = createLogg
       ...defaultInvalidationOptions,
       onError: (error) => logger.warn('key cache resync failed', { cause: error instanceof Error ? error.message : String(error) }),
     });
-    const { app } = createApp({ services, logger, http: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes } });
+    const { app } = createApp({
+      services,
+      logger,
+      http: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes, rateLimits: config.rateLimits },
+    });
     return {
       services,
       app,

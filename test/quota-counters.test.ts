@@ -1,13 +1,13 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
-import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quotaDefinitions } from '../src/domain/quotas.js';
 import { managementScopeKinds, resourceScopeKinds } from '../src/domain/resources.js';
 import { migrations } from '../src/storage/migrations/index.js';
 import type { Store } from '../src/storage/store.js';
-import { type TestKeyplane, startTestKeyplane, testBackend } from './support/harness.js';
+import { startTestKeyplane, type TestKeyplane, testBackend } from './support/harness.js';
 import { createTestSchema } from './support/postgres.js';
 
 /**

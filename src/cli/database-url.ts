@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkDatabaseUrl, ConfigError, databaseLocation } from '../config.js';
+import { ConfigError, checkDatabaseUrl, databaseLocation } from '../config.js';
 import { UsageError } from './io.js';
 
 const MASK = '****';

@@ -24,10 +24,12 @@ export const errorCatalogue = {
   ksqldb_cluster_not_found: 'ksqlDB Cluster Not Found',
   region_not_found: 'Region Not Found',
   applied_quota_not_found: 'Applied Quota Not Found',
+  role_binding_not_found: 'Role Binding Not Found',
   route_not_found: 'Not Found',
   method_not_allowed: 'Method Not Allowed',
   resource_already_exists: 'Resource Already Exists',
   invalid_configuration: 'Invalid Configuration',
+  too_many_requests: 'Too Many Requests',
   internal_error: 'Internal Server Error',
   database_unavailable: 'Service Unavailable',
 } as const;
@@ -45,6 +47,8 @@ export interface KeyplaneErrorOptions {
   source?: ErrorSource;
   /** Path of an existing object, for `resource_already_exists`. */
   location?: string;
+  /** Whole seconds (at least 1) before the same request can succeed, for `too_many_requests`. */
+  retryAfterSeconds?: number;
 }
 
 /** An expected failure of a use case: thrown once, caught once at the edge, shown to the caller. */
@@ -53,6 +57,7 @@ export class KeyplaneError extends Error {
   readonly detail: string;
   readonly source: ErrorSource | undefined;
   readonly location: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, detail: string, options: KeyplaneErrorOptions = {}) {
     super(detail);
@@ -61,6 +66,7 @@ export class KeyplaneError extends Error {
     this.detail = detail;
     this.source = options.source;
     this.location = options.location;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get title(): string {

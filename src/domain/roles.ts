@@ -125,7 +125,10 @@ export const roles = {
   ResourceKeyAdmin: {
     description: "Resource-scoped API keys (Kafka, Schema Registry, ksqlDB, Tableflow) of the service accounts in its scope",
     scopes: ['organization', 'service-account'],
-    grants: [{ operations: ['Organization:Describe', 'ApiKey:ManageResourceKeys', 'ServiceAccount:Describe', ...describeClusters] }],
+    grants: [
+      { operations: ['Organization:Describe', 'ServiceAccount:Describe', ...describeClusters] },
+      { operations: ['ApiKey:ManageResourceKeys'], on: ['service-account'] },
+    ],
   },
   Assigner: {
     description: 'Use a service account as the identity of Flink statements and connectors',

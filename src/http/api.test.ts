@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestKeyplane, startTestKeyplane } from '../../test/support/harness.js';
+import { startTestKeyplane, type TestKeyplane } from '../../test/support/harness.js';
 import { Ajv } from '../../test/support/openapi.js';
 import { errorCatalogue } from '../domain/errors.js';
 import { errorStatus } from './error-status.js';

@@ -1,6 +1,7 @@
 import type { Handler, Hono } from 'hono';
 import { z } from 'zod';
 import { requireManagementKey } from './auth.js';
+import { limitByAddress } from './rate-limit.js';
 import type { AppEnv } from './types.js';
 
 export interface QueryParameter {
@@ -45,7 +46,7 @@ export class Api {
       method: operation.method.toUpperCase(),
     });
     const path = operation.path.replace(/\{(\w+)\}/g, ':$1');
-    if (operation.authenticated === false) this.app.on(operation.method.toUpperCase(), path, handler);
+    if (operation.authenticated === false) this.app.on(operation.method.toUpperCase(), path, limitByAddress, handler);
     else this.app.on(operation.method.toUpperCase(), path, this.auth, handler);
   }
 }

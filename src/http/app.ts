@@ -8,13 +8,16 @@ import { describeDriverError, StoreUnavailable } from '../services/context.js';
 import { Api, openApiDocument } from './api.js';
 import { WWW_AUTHENTICATE } from './auth.js';
 import { fail, failure } from './failure.js';
+import { limitAddress, limitByAddress, RateLimits, rateLimiting } from './rate-limit.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerEnvironmentRoutes } from './routes/environments.js';
 import { registerFlinkRegionRoutes } from './routes/flink-regions.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerInvitationRoutes } from './routes/invitations.js';
+import { registerKafkaAclRoutes } from './routes/kafka-acls.js';
 import { registerOrganizationRoutes } from './routes/organizations.js';
 import { registerResourceRegistryRoutes } from './routes/resource-registry.js';
+import { registerRoleBindingRoutes } from './routes/role-bindings.js';
 import { registerServiceAccountRoutes } from './routes/service-accounts.js';
 import { registerServiceQuotaRoutes } from './routes/service-quotas.js';
 import { registerUserRoutes } from './routes/users.js';
@@ -54,6 +57,8 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     });
   });
 
+  app.use(rateLimiting(new RateLimits(http.rateLimits)));
+
   // No stored text may hold NUL (PostgreSQL cannot), so no id or filter holding one can match.
   app.use(async (c, next) => {
     const url = c.req.url;
@@ -84,6 +89,7 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
 
   const api = new Api(app);
   app.notFound((c) => {
+    limitAddress(c);
     const allowed = api.methodsFor(c.req.path);
     if (allowed.length === 0) return fail(c, 'route_not_found', `There is no ${c.req.method} ${c.req.path}`);
     c.header('Allow', allowed.join(', '));
@@ -100,9 +106,11 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
   registerResourceRegistryRoutes(api);
   registerFlinkRegionRoutes(api);
   registerServiceQuotaRoutes(api);
+  registerRoleBindingRoutes(api);
+  registerKafkaAclRoutes(api);
 
   const document = openApiDocument(api.operations, http.publicUrl, VERSION);
-  app.get('/openapi.json', (c) => c.json(document));
+  app.get('/openapi.json', limitByAddress, (c) => c.json(document));
 
   return { app, api };
 }

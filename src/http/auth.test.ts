@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestKeyplane, startTestKeyplane } from '../../test/support/harness.js';
+import { startTestKeyplane, type TestKeyplane } from '../../test/support/harness.js';
 
 let kp: TestKeyplane;
 beforeAll(async () => {

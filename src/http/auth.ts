@@ -1,7 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { KeyplaneError } from '../domain/errors.js';
+import { isApiKeyId } from '../domain/ids.js';
 import { keyScopes } from '../domain/resources.js';
-import { authenticateManagement } from '../services/authenticate.js';
+import { type Authentication, authenticateManagement } from '../services/authenticate.js';
+import { limitAddress, limitPrincipal, reserveAuthenticationAttempt } from './rate-limit.js';
 import type { AppEnv } from './types.js';
 
 export const WWW_AUTHENTICATE = 'Basic realm="Keyplane", charset="UTF-8"';
@@ -20,24 +22,50 @@ function unauthenticated(detail: string): KeyplaneError {
   return new KeyplaneError('user_unauthenticated', detail);
 }
 
-/** Management endpoints: HTTP Basic with a Cloud or Global API key of an existing principal. */
+/**
+ * Management endpoints: HTTP Basic with a Cloud or Global API key of an existing principal.
+ * Failed authentications are throttled by source address and key id before any secret is
+ * checked; an authenticated request counts against its principal, one that is not against its
+ * address (src/http/rate-limit.ts).
+ */
 export function requireManagementKey(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
-    if (!header) throw unauthenticated('Valid authentication credentials must be provided: HTTP Basic with a Cloud API key and secret');
+    if (!header) {
+      limitAddress(c);
+      throw unauthenticated('Valid authentication credentials must be provided: HTTP Basic with a Cloud API key and secret');
+    }
     const credentials = parseBasic(header);
-    if (!credentials) throw unauthenticated('The Authorization header must be HTTP Basic: base64 of "<api key>:<secret>"');
-    const result = await authenticateManagement(c.get('services'), credentials.key, credentials.secret);
+    if (!credentials) {
+      limitAddress(c);
+      throw unauthenticated('The Authorization header must be HTTP Basic: base64 of "<api key>:<secret>"');
+    }
+    // Only an id that could exist is a guess at a key; any other string counts against the address alone.
+    const keyId = isApiKeyId(credentials.key) ? credentials.key : undefined;
+    const attempt = await reserveAuthenticationAttempt(c, keyId);
+    let result: Authentication;
+    try {
+      result = await authenticateManagement(c.get('services'), credentials.key, credentials.secret);
+    } catch (error) {
+      // Not an answer about the secret (the database is down, say): not a failed attempt.
+      attempt.finish({ failed: false });
+      throw error;
+    }
+    // A key of the wrong scope had its secret right: nothing was guessed.
+    attempt.finish({ failed: !result.ok && result.reason === 'invalid_credentials' });
     if (!result.ok) {
       if (result.reason === 'not_a_management_key') {
+        limitAddress(c);
         const scope = keyScopes[result.scope!];
         throw unauthenticated(
           `API key ${result.keyId} is scoped to a ${result.scope} resource (${scope.apiVersion}); the management API needs a Cloud API key`,
         );
       }
+      limitAddress(c);
       throw unauthenticated('The API key or secret is not valid');
     }
     c.set('actor', result.actor);
+    limitPrincipal(c, result.actor.principalId);
     await next();
   };
 }

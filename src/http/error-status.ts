@@ -22,10 +22,12 @@ export const errorStatus = {
   ksqldb_cluster_not_found: 404,
   region_not_found: 404,
   applied_quota_not_found: 404,
+  role_binding_not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,
   resource_already_exists: 409,
   invalid_configuration: 422,
+  too_many_requests: 429,
   internal_error: 500,
   database_unavailable: 503,
 } as const satisfies Record<ErrorCode, number>;

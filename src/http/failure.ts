@@ -23,6 +23,7 @@ export function failureBody(requestId: string, error: KeyplaneError) {
 
 export function failure(c: Context<AppEnv>, error: KeyplaneError): Response {
   if (error.location) c.header('Location', link(c, error.location));
+  if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   return c.json(failureBody(c.get('requestId'), error), errorStatus[error.code] as ContentfulStatusCode);
 }
 

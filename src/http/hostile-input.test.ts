@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestKeyplane, startTestKeyplane } from '../../test/support/harness.js';
+import { startTestKeyplane, type TestKeyplane } from '../../test/support/harness.js';
 import { COPIED_TABLES } from '../services/database-copy.js';
 
 // Every documented write operation, fed input a careless or hostile client might send: each

@@ -1,5 +1,5 @@
 import { isApiKeyId } from '../domain/ids.js';
-import { type KeyScopeKind, isManagementScope } from '../domain/resources.js';
+import { isManagementScope, type KeyScopeKind } from '../domain/resources.js';
 import type { Actor, ServiceContext } from './context.js';
 import { type KeyRecord, keyRecord } from './key-cache.js';
 

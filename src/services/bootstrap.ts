@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { crnsFor } from '../domain/crn.js';
 import { isApiKeyId, newApiKeyId, newId } from '../domain/ids.js';
 import { checkSecret, newSecret } from '../domain/secret.js';
 import type { Organization } from '../storage/schema.js';
 import type { Store } from '../storage/store.js';
-import { crnsFor } from '../domain/crn.js';
 import { apiKeyRow } from './api-keys.js';
 import type { ServiceDeps } from './context.js';
 import { apiKeyQuotaUses, consumeQuotas } from './quota-guard.js';

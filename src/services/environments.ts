@@ -2,8 +2,10 @@ import { invalidField } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { Environment } from '../storage/schema.js';
-import type { Page, PageRequest } from '../storage/store.js';
-import { type ServiceContext, requireRow, timestamp } from './context.js';
+import type { Page, PageRequest, Where } from '../storage/store.js';
+import { type Caller, canEverywhere, ensure, listAll, namedIds } from './access.js';
+import { removeBindingsOn, removeClusterAcls } from './access-removal.js';
+import { requireRow, type ServiceContext, timestamp } from './context.js';
 import { removeApiKeys } from './key-removal.js';
 import { consumeQuotas, releaseQuotas } from './quota-guard.js';
 
@@ -29,7 +31,12 @@ export interface CreateEnvironmentInput {
   streamGovernancePackage?: string | undefined;
 }
 
-export async function createEnvironment(ctx: ServiceContext, input: CreateEnvironmentInput): Promise<Environment> {
+export async function createEnvironment(
+  ctx: ServiceContext,
+  caller: Caller,
+  input: CreateEnvironmentInput,
+): Promise<Environment> {
+  ensure(ctx, caller, 'Environment:Create', ctx.crn.organization());
   const displayName = checkDisplayName(input.displayName);
   const pkg = input.streamGovernancePackage === undefined ? null : checkPackage(input.streamGovernancePackage);
   return ctx.store.transaction(async (tx) => {
@@ -47,12 +54,18 @@ export async function createEnvironment(ctx: ServiceContext, input: CreateEnviro
   });
 }
 
-export async function listEnvironments(ctx: ServiceContext, page: PageRequest): Promise<Page<Environment>> {
-  return ctx.store.list('environments', {}, page);
+/** The environments the caller may describe: all of them, or those its bindings name (or hold something in). */
+export async function listEnvironments(ctx: ServiceContext, caller: Caller, page: PageRequest): Promise<Page<Environment>> {
+  const where: Where<'environments'> = canEverywhere(ctx, caller, 'Environment:Describe', 'environment')
+    ? {}
+    : { id: namedIds(ctx, caller, 'environment', 'Environment:Describe', ctx.crn.environment) };
+  return ctx.store.list('environments', where, page);
 }
 
-export async function getEnvironment(ctx: ServiceContext, id: string): Promise<Environment> {
-  return requireRow(ctx.store, 'environments', id);
+export async function getEnvironment(ctx: ServiceContext, caller: Caller, id: string): Promise<Environment> {
+  const environment = await requireRow(ctx.store, 'environments', id);
+  ensure(ctx, caller, 'Environment:Describe', ctx.crn.environment(environment.id));
+  return environment;
 }
 
 export interface UpdateEnvironmentInput {
@@ -62,13 +75,15 @@ export interface UpdateEnvironmentInput {
 
 export async function updateEnvironment(
   ctx: ServiceContext,
+  caller: Caller,
   id: string,
   input: UpdateEnvironmentInput,
 ): Promise<Environment> {
-  const displayName = input.displayName === undefined ? undefined : checkDisplayName(input.displayName);
-  const pkg = input.streamGovernancePackage === undefined ? undefined : checkPackage(input.streamGovernancePackage);
   return ctx.store.transaction(async (tx) => {
     const current = await requireRow(tx, 'environments', id);
+    ensure(ctx, caller, 'Environment:Alter', ctx.crn.environment(current.id));
+    const displayName = input.displayName === undefined ? undefined : checkDisplayName(input.displayName);
+    const pkg = input.streamGovernancePackage === undefined ? undefined : checkPackage(input.streamGovernancePackage);
     const currentRank = streamGovernancePackages.indexOf(current.streamGovernancePackage as StreamGovernancePackage);
     if (pkg !== undefined && streamGovernancePackages.indexOf(pkg) < currentRank) {
       throw invalidField(
@@ -85,11 +100,19 @@ export async function updateEnvironment(
   });
 }
 
-/** Everything that lives in the environment goes with it: its registered resources and the keys scoped to them. */
-export async function deleteEnvironment(ctx: ServiceContext, id: string): Promise<void> {
+/**
+ * Everything that lives in the environment goes with it: its registered resources, the keys
+ * scoped to them, the role bindings on it or on anything in it, and its Kafka clusters' ACLs.
+ */
+export async function deleteEnvironment(ctx: ServiceContext, caller: Caller, id: string): Promise<void> {
   await ctx.store.transaction(async (tx) => {
     const current = await requireRow(tx, 'environments', id);
+    ensure(ctx, caller, 'Environment:Delete', ctx.crn.environment(current.id));
     await removeApiKeys(ctx, tx, { resourceEnvironmentId: current.id });
+    for (const cluster of await listAll(tx, 'resources', { type: 'kafka', environmentId: current.id })) {
+      await removeClusterAcls(tx, cluster.id);
+    }
+    await removeBindingsOn(tx, ctx.crn.environment(current.id));
     await tx.deleteWhere('resources', { environmentId: current.id });
     await tx.delete('environments', current.id);
     await releaseQuotas(tx, [{ code: 'iam.max_environments.per_org', scopeId: ctx.orgId }], timestamp(ctx));

@@ -1,7 +1,8 @@
 import { KeyplaneError } from '../domain/errors.js';
 import { type FlinkRegion, findFlinkRegion, flinkRegions, isCloudProvider } from '../domain/regions.js';
 import type { Page, PageRequest } from '../storage/store.js';
-import { notFound } from './context.js';
+import { type Caller, ensure } from './access.js';
+import { notFound, type ServiceContext } from './context.js';
 
 export interface FlinkRegionFilter {
   /** AWS, GCP or AZURE, in any case. */
@@ -11,12 +12,23 @@ export interface FlinkRegionFilter {
 
 const byId = [...flinkRegions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
+/** The catalogue is the organization's: any principal that may describe the organization reads it. */
+function ensureMember(ctx: ServiceContext, caller: Caller): void {
+  ensure(ctx, caller, 'Organization:Describe', ctx.crn.organization());
+}
+
 /**
  * The static catalogue, filtered and paged in id order. The page cursor carries the last id
  * shown (its `createdAt` is empty: catalogue entries have none), so pages stay consistent
  * whatever token a client sends.
  */
-export function listFlinkRegions(filter: FlinkRegionFilter, page: PageRequest): Page<FlinkRegion> {
+export function listFlinkRegions(
+  ctx: ServiceContext,
+  caller: Caller,
+  filter: FlinkRegionFilter,
+  page: PageRequest,
+): Page<FlinkRegion> {
+  ensureMember(ctx, caller);
   const cloud = filter.cloud?.toUpperCase();
   if (cloud !== undefined && !isCloudProvider(cloud)) {
     throw new KeyplaneError('invalid_filter', 'cloud must be AWS, GCP or AZURE', { source: { parameter: 'cloud' } });
@@ -32,7 +44,8 @@ export function listFlinkRegions(filter: FlinkRegionFilter, page: PageRequest): 
     : { items, total: matching.length };
 }
 
-export function getFlinkRegion(id: string): FlinkRegion {
+export function getFlinkRegion(ctx: ServiceContext, caller: Caller, id: string): FlinkRegion {
+  ensureMember(ctx, caller);
   const region = findFlinkRegion(id.trim());
   if (!region) throw notFound('region_not_found', 'Flink region', id);
   return region;

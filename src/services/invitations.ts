@@ -1,9 +1,10 @@
-import { KeyplaneError, invalidField } from '../domain/errors.js';
+import { invalidField, KeyplaneError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { checkEmail } from '../domain/text.js';
 import type { Invitation, User } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
-import { type Actor, type ServiceContext, notFound, requireRow, onConflict } from './context.js';
+import { type Caller, ensure } from './access.js';
+import { notFound, onConflict, requireRow, type ServiceContext } from './context.js';
 
 export const authTypes = ['AUTH_TYPE_LOCAL', 'AUTH_TYPE_SSO'] as const;
 export type AuthType = (typeof authTypes)[number];
@@ -34,9 +35,11 @@ export interface CreatedInvitation {
  */
 export async function createInvitation(
   ctx: ServiceContext,
-  actor: Actor,
+  caller: Caller,
   input: CreateInvitationInput,
 ): Promise<CreatedInvitation> {
+  ensure(ctx, caller, 'Invitation:Create', ctx.crn.organization());
+  const { actor } = caller;
   const email = checkEmail('/email', input.email.trim());
   const authType = input.authType === undefined ? 'AUTH_TYPE_LOCAL' : checkAuthType(input.authType);
   const conflict = async (existing: User | undefined) =>
@@ -80,9 +83,11 @@ export interface InvitationFilter {
 
 export async function listInvitations(
   ctx: ServiceContext,
+  caller: Caller,
   filter: InvitationFilter,
   page: PageRequest,
 ): Promise<Page<Invitation>> {
+  ensure(ctx, caller, 'Invitation:Describe', ctx.crn.organization());
   return ctx.store.list(
     'invitations',
     {
@@ -95,11 +100,18 @@ export async function listInvitations(
   );
 }
 
-export async function getInvitation(ctx: ServiceContext, id: string): Promise<Invitation> {
+/** Checked on the invitation's CRN before the lookup: without the permission, 403 whether it exists or not. */
+function ensureOnInvitation(ctx: ServiceContext, caller: Caller, operation: string, id: string): void {
+  ensure(ctx, caller, operation, ctx.crn.invitation(id.trim().toLowerCase()));
+}
+
+export async function getInvitation(ctx: ServiceContext, caller: Caller, id: string): Promise<Invitation> {
+  ensureOnInvitation(ctx, caller, 'Invitation:Describe', id);
   return requireRow(ctx.store, 'invitations', id);
 }
 
 /** Withdraws the invitation; the invited user stays, with whatever keys and bindings it has. */
-export async function deleteInvitation(ctx: ServiceContext, id: string): Promise<void> {
+export async function deleteInvitation(ctx: ServiceContext, caller: Caller, id: string): Promise<void> {
+  ensureOnInvitation(ctx, caller, 'Invitation:Delete', id);
   if (!(await ctx.store.delete('invitations', id.toLowerCase()))) throw notFound('invitation_not_found', 'Invitation', id);
 }

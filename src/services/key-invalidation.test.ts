@@ -5,7 +5,7 @@ import { openSqliteStore } from '../storage/sqlite/open-sqlite.js';
 import type { Store } from '../storage/store.js';
 import { authenticateKey } from './authenticate.js';
 import { bootstrap } from './bootstrap.js';
-import { type ServiceContext, createContext } from './context.js';
+import { createContext, type ServiceContext } from './context.js';
 import { type KeyInvalidation, type KeyInvalidationOptions, startKeyInvalidation } from './key-invalidation.js';
 import { KEYS_REMOVED, removeApiKeys } from './key-removal.js';
 import { createSecretHasher } from './secret-hasher.js';

@@ -2,20 +2,23 @@ import { invalidField } from '../domain/errors.js';
 import { checkText } from '../domain/text.js';
 import type { Organization } from '../storage/schema.js';
 import type { Page, PageRequest } from '../storage/store.js';
-import { type ServiceContext, notFound, timestamp } from './context.js';
+import { type Caller, can, ensure } from './access.js';
+import { notFound, type ServiceContext, timestamp } from './context.js';
 
 /** Confluent's limit on an organization's name: 1 to 31 characters, none of these. */
 const ORGANIZATION_NAME_MAX = 31;
 const FORBIDDEN_NAME_CHARS_RE = /[<>#%'*^`{|}~"]/;
 
-/** A deployment has exactly one organization; the list is that one. */
-export async function listOrganizations(ctx: ServiceContext, page: PageRequest): Promise<Page<Organization>> {
-  return ctx.store.list('organizations', { id: ctx.orgId }, page);
+/** A deployment has exactly one organization; the list is that one, when the caller may describe it. */
+export async function listOrganizations(ctx: ServiceContext, caller: Caller, page: PageRequest): Promise<Page<Organization>> {
+  const visible = can(ctx, caller, 'Organization:Describe', ctx.crn.organization()).allowed;
+  return ctx.store.list('organizations', { id: visible ? ctx.orgId : [] }, page);
 }
 
-export async function getOrganization(ctx: ServiceContext, id: string): Promise<Organization> {
+export async function getOrganization(ctx: ServiceContext, caller: Caller, id: string): Promise<Organization> {
   const org = id.toLowerCase() === ctx.orgId.toLowerCase() ? await ctx.store.get('organizations', ctx.orgId) : undefined;
   if (!org) throw notFound('organization_not_found', 'Organization', id);
+  ensure(ctx, caller, 'Organization:Describe', ctx.crn.organization());
   return org;
 }
 
@@ -23,21 +26,25 @@ export interface UpdateOrganizationInput {
   displayName?: string | undefined;
 }
 
+function checkOrganizationName(value: string): string {
+  const displayName = checkText('/display_name', value, ORGANIZATION_NAME_MAX, { required: true });
+  if (FORBIDDEN_NAME_CHARS_RE.test(displayName)) {
+    throw invalidField('/display_name', `/display_name must not contain any of < > # % ' * ^ \` { | } ~ "`);
+  }
+  return displayName;
+}
+
 export async function updateOrganization(
   ctx: ServiceContext,
+  caller: Caller,
   id: string,
   input: UpdateOrganizationInput,
 ): Promise<Organization> {
-  let displayName: string | undefined;
-  if (input.displayName !== undefined) {
-    displayName = checkText('/display_name', input.displayName, ORGANIZATION_NAME_MAX, { required: true });
-    if (FORBIDDEN_NAME_CHARS_RE.test(displayName)) {
-      throw invalidField('/display_name', `/display_name must not contain any of < > # % ' * ^ \` { | } ~ "`);
-    }
-  }
   return ctx.store.transaction(async (tx) => {
     const current = id.toLowerCase() === ctx.orgId.toLowerCase() ? await tx.get('organizations', ctx.orgId) : undefined;
     if (!current) throw notFound('organization_not_found', 'Organization', id);
+    ensure(ctx, caller, 'Organization:Alter', ctx.crn.organization());
+    const displayName = input.displayName === undefined ? undefined : checkOrganizationName(input.displayName);
     const updated = await tx.update('organizations', current.id, { displayName, updatedAt: timestamp(ctx) });
     return updated!;
   });

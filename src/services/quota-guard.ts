@@ -1,5 +1,5 @@
 import { KeyplaneError } from '../domain/errors.js';
-import { type QuotaCode, type QuotaLimits, apiKeyQuotaCodes } from '../domain/quotas.js';
+import { apiKeyQuotaCodes, type QuotaCode, type QuotaLimits } from '../domain/quotas.js';
 import { isManagementScope, type KeyScopeKind } from '../domain/resources.js';
 import type { ApiKey } from '../storage/schema.js';
 import type { Store } from '../storage/store.js';

@@ -1,11 +1,14 @@
-import { KeyplaneError, badField, invalidField } from '../domain/errors.js';
+import { badField, invalidField, KeyplaneError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { type CloudProvider, isCloudProvider } from '../domain/regions.js';
 import { type RegisteredResourceType, registeredResourceTypes } from '../domain/resources.js';
+import type { BindingScope } from '../domain/roles.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { Resource } from '../storage/schema.js';
 import type { Page, PageRequest, Store } from '../storage/store.js';
-import { type ServiceContext, notFound, timestamp } from './context.js';
+import { blanket, type Caller, ensure, namedIds } from './access.js';
+import { removeBindingsOn, removeClusterAcls } from './access-removal.js';
+import { notFound, type ServiceContext, timestamp } from './context.js';
 import { removeApiKeys } from './key-removal.js';
 import { requirePrincipal } from './principals.js';
 
@@ -174,6 +177,24 @@ async function requireKafkaCluster(store: Store, id: string, environmentId: stri
   return fromRow(row);
 }
 
+/** How authorization names each registered type: the operations' object type and the CRN segment. */
+const access: Record<RegisteredResourceType, { objectType: string; scope: BindingScope }> = {
+  kafka: { objectType: 'KafkaCluster', scope: 'cloud-cluster' },
+  'schema-registry': { objectType: 'SchemaRegistry', scope: 'schema-registry' },
+  ksqldb: { objectType: 'KsqlCluster', scope: 'ksql' },
+};
+
+function operation(type: RegisteredResourceType, action: 'Create' | 'Describe' | 'Alter' | 'Delete'): string {
+  return `${access[type].objectType}:${action}`;
+}
+
+/** The CRN a registered resource is named by in role bindings. */
+export function resourceCrn(ctx: ServiceContext, type: RegisteredResourceType, environmentId: string, id: string): string {
+  if (type === 'kafka') return ctx.crn.kafkaCluster(environmentId, id);
+  if (type === 'schema-registry') return ctx.crn.schemaRegistry(environmentId, id);
+  return ctx.crn.ksqldbCluster(environmentId, id);
+}
+
 function notFoundError(type: RegisteredResourceType, id: string): KeyplaneError {
   const { notFound: code, noun } = registeredResourceTypes[type];
   return notFound(code, noun, id);
@@ -198,6 +219,7 @@ async function refuseSecondSchemaRegistry(tx: Store, environmentId: string, path
  */
 export async function createResource(
   ctx: ServiceContext,
+  caller: Caller,
   type: RegisteredResourceType,
   input: CreateResourceInput,
   path: string,
@@ -224,6 +246,7 @@ export async function createResource(
   }
   return ctx.store.transaction(async (tx) => {
     const environmentId = await requireEnvironment(tx, environmentInput);
+    ensure(ctx, caller, operation(type, 'Create'), ctx.crn.environment(environmentId));
     let cloud = givenCloud;
     let region = givenRegion;
     if (type === 'ksqldb') {
@@ -239,6 +262,11 @@ export async function createResource(
       attributes.kafkaClusterId = kafka.id;
       if (input.credentialIdentityId !== undefined) {
         const principal = await requirePrincipal(tx, input.credentialIdentityId, '/spec/credential_identity/id');
+        // The app acts as that principal, so naming one is using it: Assigner's permission.
+        if (principal.id !== caller.actor.principalId) {
+          const assign = principal.kind === 'User' ? 'User:Assign' : 'ServiceAccount:Assign';
+          ensure(ctx, caller, assign, principal.kind === 'User' ? ctx.crn.user(principal.id) : ctx.crn.serviceAccount(principal.id));
+        }
         attributes.credentialIdentityId = principal.id;
       }
     } else if (type === 'schema-registry') {
@@ -261,8 +289,13 @@ export async function createResource(
   });
 }
 
+/**
+ * The resources of `type` in an environment that the caller may describe: all of them when it
+ * may describe every one in the organization or in that environment, else those its bindings name.
+ */
 export async function listResources(
   ctx: ServiceContext,
+  caller: Caller,
   type: RegisteredResourceType,
   environmentId: string,
   page: PageRequest,
@@ -273,7 +306,18 @@ export async function listResources(
       source: { parameter: 'environment' },
     });
   }
-  const result = await ctx.store.list('resources', { type, environmentId: envId }, page);
+  const describe = operation(type, 'Describe');
+  const everywhere = blanket(ctx, caller, describe, access[type].scope);
+  const visible = everywhere.organization
+    ? {}
+    : {
+        anyOf: [
+          { environmentId: everywhere.environments },
+          // Every row listed is in `envId`, so that is the environment a named id's CRN is built in.
+          { id: namedIds(ctx, caller, access[type].scope, describe, (id) => resourceCrn(ctx, type, envId, id)) },
+        ],
+      };
+  const result = await ctx.store.list('resources', { type, environmentId: envId, ...visible }, page);
   return { ...result, items: result.items.map(fromRow) };
 }
 
@@ -294,11 +338,14 @@ async function findResource(
 /** `environmentId`, when given, must be the resource's environment. */
 export async function getResource(
   ctx: ServiceContext,
+  caller: Caller,
   type: RegisteredResourceType,
   id: string,
   environmentId?: string,
 ): Promise<RegisteredResource> {
-  return findResource(ctx.store, type, id, environmentId);
+  const resource = await findResource(ctx.store, type, id, environmentId);
+  ensure(ctx, caller, operation(type, 'Describe'), resourceCrn(ctx, type, resource.environmentId, resource.id));
+  return resource;
 }
 
 function refuseChange(pointer: string, sent: string | number | undefined, current: string | number | undefined): void {
@@ -324,17 +371,19 @@ function updatedKafkaConfig(current: KafkaClusterConfig | undefined, sent: { kin
  */
 export async function updateResource(
   ctx: ServiceContext,
+  caller: Caller,
   type: RegisteredResourceType,
   id: string,
   environmentId: string | undefined,
   input: UpdateResourceInput,
 ): Promise<RegisteredResource> {
-  const displayName =
-    input.displayName === undefined
-      ? undefined
-      : checkText('/spec/display_name', input.displayName, textLimits.displayName, { required: true });
   return ctx.store.transaction(async (tx) => {
     const current = await findResource(tx, type, id, environmentId);
+    ensure(ctx, caller, operation(type, 'Alter'), resourceCrn(ctx, type, current.environmentId, current.id));
+    const displayName =
+      input.displayName === undefined
+        ? undefined
+        : checkText('/spec/display_name', input.displayName, textLimits.displayName, { required: true });
     refuseChange('/spec/environment/id', input.environmentId, current.environmentId);
     refuseChange('/spec/cloud', input.cloud, current.cloud);
     refuseChange('/spec/region', input.region, current.region);
@@ -374,19 +423,29 @@ async function ksqldbClustersOn(tx: Store, kafka: RegisteredResource): Promise<s
 }
 
 /**
- * Deletes the resource and every API key scoped to it, in one transaction. Deleting a Kafka
- * cluster deletes the ksqlDB clusters that run on it, and their keys, as Confluent Cloud does.
+ * Deletes the resource, every API key scoped to it and the role bindings on it (and, for a
+ * Kafka cluster, its ACLs), in one transaction. Deleting a Kafka cluster deletes the ksqlDB
+ * clusters that run on it, with their keys and bindings, as Confluent Cloud does; the caller
+ * must be allowed to delete those too.
  */
 export async function deleteResource(
   ctx: ServiceContext,
+  caller: Caller,
   type: RegisteredResourceType,
   id: string,
   environmentId?: string,
 ): Promise<void> {
   await ctx.store.transaction(async (tx) => {
     const current = await findResource(tx, type, id, environmentId);
-    const ids = type === 'kafka' ? [current.id, ...(await ksqldbClustersOn(tx, current))] : [current.id];
+    const env = current.environmentId;
+    ensure(ctx, caller, operation(type, 'Delete'), resourceCrn(ctx, type, env, current.id));
+    const ksqldb = type === 'kafka' ? await ksqldbClustersOn(tx, current) : [];
+    for (const ksqldbId of ksqldb) ensure(ctx, caller, operation('ksqldb', 'Delete'), resourceCrn(ctx, 'ksqldb', env, ksqldbId));
+    const ids = [current.id, ...ksqldb];
     await removeApiKeys(ctx, tx, { resourceId: ids });
+    if (type === 'kafka') await removeClusterAcls(tx, current.id);
+    await removeBindingsOn(tx, resourceCrn(ctx, type, env, current.id));
+    for (const ksqldbId of ksqldb) await removeBindingsOn(tx, resourceCrn(ctx, 'ksqldb', env, ksqldbId));
     await tx.deleteWhere('resources', { id: ids });
   });
 }

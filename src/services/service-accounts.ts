@@ -1,9 +1,10 @@
-import { KeyplaneError, badField } from '../domain/errors.js';
+import { badField, KeyplaneError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { ServiceAccount } from '../storage/schema.js';
-import type { Page, PageRequest } from '../storage/store.js';
-import { type ServiceContext, requireRow, onConflict, timestamp } from './context.js';
+import type { Page, PageRequest, Where } from '../storage/store.js';
+import { type Caller, canEverywhere, ensure, namedIds } from './access.js';
+import { onConflict, requireRow, type ServiceContext, timestamp } from './context.js';
 import { deletePrincipalBelongings } from './principals.js';
 import { consumeQuotas, releaseQuotas } from './quota-guard.js';
 
@@ -34,7 +35,12 @@ function checkDescription(value: string): string {
   return checkText('/description', value, textLimits.description);
 }
 
-export async function createServiceAccount(ctx: ServiceContext, input: CreateServiceAccountInput): Promise<ServiceAccount> {
+export async function createServiceAccount(
+  ctx: ServiceContext,
+  caller: Caller,
+  input: CreateServiceAccountInput,
+): Promise<ServiceAccount> {
+  ensure(ctx, caller, 'ServiceAccount:Create', ctx.crn.organization());
   if (input.displayName === undefined) throw badField('/display_name', '/display_name is required');
   const displayName = checkDisplayName(input.displayName);
   const description = checkDescription(input.description ?? '');
@@ -62,15 +68,35 @@ export interface ServiceAccountFilter {
   displayNames: readonly string[];
 }
 
+/**
+ * The accounts the caller may describe: every one, or those its bindings name and the caller
+ * itself when it is a service account.
+ */
 export async function listServiceAccounts(
   ctx: ServiceContext,
+  caller: Caller,
   filter: ServiceAccountFilter,
   page: PageRequest,
 ): Promise<Page<ServiceAccount>> {
-  return ctx.store.list('serviceAccounts', filter.displayNames.length ? { displayName: filter.displayNames } : {}, page);
+  const where: Where<'serviceAccounts'> = filter.displayNames.length ? { displayName: filter.displayNames } : {};
+  if (!canEverywhere(ctx, caller, 'ServiceAccount:Describe', 'service-account')) {
+    const named = namedIds(ctx, caller, 'service-account', 'ServiceAccount:Describe', ctx.crn.serviceAccount);
+    const self = caller.actor.principalKind === 'ServiceAccount' ? [caller.actor.principalId] : [];
+    where.id = [...new Set([...named, ...self])];
+  }
+  return ctx.store.list('serviceAccounts', where, page);
 }
 
-export async function getServiceAccount(ctx: ServiceContext, id: string): Promise<ServiceAccount> {
+/**
+ * Checks `operation` on the account the path names before looking it up, so a caller without
+ * the permission gets 403 whether or not the account exists.
+ */
+function ensureOnAccount(ctx: ServiceContext, caller: Caller, operation: string, id: string): void {
+  ensure(ctx, caller, operation, ctx.crn.serviceAccount(id.trim().toLowerCase()));
+}
+
+export async function getServiceAccount(ctx: ServiceContext, caller: Caller, id: string): Promise<ServiceAccount> {
+  ensureOnAccount(ctx, caller, 'ServiceAccount:Describe', id);
   return requireRow(ctx.store, 'serviceAccounts', id);
 }
 
@@ -81,9 +107,11 @@ export interface UpdateServiceAccountInput {
 
 export async function updateServiceAccount(
   ctx: ServiceContext,
+  caller: Caller,
   id: string,
   input: UpdateServiceAccountInput,
 ): Promise<ServiceAccount> {
+  ensureOnAccount(ctx, caller, 'ServiceAccount:Alter', id);
   const patch = {
     displayName: input.displayName === undefined ? undefined : checkDisplayName(input.displayName),
     description: input.description === undefined ? undefined : checkDescription(input.description),
@@ -100,10 +128,11 @@ export async function updateServiceAccount(
 }
 
 /** Deletes the account with its API keys and role bindings, all or nothing. */
-export async function deleteServiceAccount(ctx: ServiceContext, id: string): Promise<void> {
+export async function deleteServiceAccount(ctx: ServiceContext, caller: Caller, id: string): Promise<void> {
+  ensureOnAccount(ctx, caller, 'ServiceAccount:Delete', id);
   await ctx.store.transaction(async (tx) => {
     const account = await requireRow(tx, 'serviceAccounts', id);
-    await deletePrincipalBelongings(ctx, tx, account.id);
+    await deletePrincipalBelongings(ctx, tx, account.id, 'ServiceAccount');
     await tx.delete('serviceAccounts', account.id);
     await releaseQuotas(tx, [{ code: 'iam.max_service_accounts.per_org', scopeId: ctx.orgId }], timestamp(ctx));
   });

@@ -1,7 +1,8 @@
 import { KeyplaneError } from '../domain/errors.js';
 import { type QuotaCode, type QuotaScope, quotaDefinitions } from '../domain/quotas.js';
 import type { Page, PageRequest, Store } from '../storage/store.js';
-import { type Actor, type ServiceContext, notFound } from './context.js';
+import { type Caller, can, ensure } from './access.js';
+import { type Actor, notFound, type ServiceContext } from './context.js';
 import { quotaUsage } from './quota-guard.js';
 
 export const quotaScopes: readonly QuotaScope[] = ['ORGANIZATION', 'USER_ACCOUNT', 'SERVICE_ACCOUNT', 'KAFKA_CLUSTER'];
@@ -31,19 +32,31 @@ export interface AppliedQuotaFilter {
   kafkaClusterId?: string | undefined;
   /** Must exist and hold the cluster; no quota here is counted per environment, so it narrows nothing else. */
   environmentId?: string | undefined;
-  /** The caller: user-scoped quotas report the calling user's own usage. */
-  caller?: Actor | undefined;
 }
 
 function invalidFilter(parameter: string, detail: string): KeyplaneError {
   return new KeyplaneError('invalid_filter', detail, { source: { parameter } });
 }
 
-async function resolveCluster(store: Store, filter: AppliedQuotaFilter): Promise<AppliedQuota['kafkaCluster']> {
-  const environmentId = filter.environmentId?.toLowerCase();
+/** What the filter names: the environment, and the Kafka cluster whose usage is reported. */
+interface QuotaPlace {
+  environmentId: string | undefined;
+  cluster: AppliedQuota['kafkaCluster'];
+}
+
+async function resolvePlace(store: Store, filter: AppliedQuotaFilter): Promise<QuotaPlace> {
+  const environmentId = filter.environmentId?.toLowerCase() || undefined;
   if (environmentId && !(await store.get('environments', environmentId))) {
     throw invalidFilter('environment', `The environment '${filter.environmentId}' does not exist`);
   }
+  return { environmentId, cluster: await resolveCluster(store, filter, environmentId) };
+}
+
+async function resolveCluster(
+  store: Store,
+  filter: AppliedQuotaFilter,
+  environmentId: string | undefined,
+): Promise<AppliedQuota['kafkaCluster']> {
   if (!filter.kafkaClusterId) return undefined;
   const id = filter.kafkaClusterId.toLowerCase();
   const cluster = await store.get('resources', id);
@@ -58,6 +71,20 @@ async function resolveCluster(store: Store, filter: AppliedQuotaFilter): Promise
   }
   return { id, environmentId: cluster.environmentId };
 }
+
+/**
+ * Where reading a quota of `scope` is authorized: a cluster quota on the cluster (or the
+ * environment) the request names, every other quota on the organization.
+ */
+function quotaCrn(ctx: ServiceContext, scope: QuotaScope, place: QuotaPlace): string {
+  if (scope === 'KAFKA_CLUSTER') {
+    if (place.cluster) return ctx.crn.kafkaCluster(place.cluster.environmentId, place.cluster.id);
+    if (place.environmentId) return ctx.crn.environment(place.environmentId);
+  }
+  return ctx.crn.organization();
+}
+
+const QUOTA_DESCRIBE = 'Quota:Describe';
 
 /** How much of `code` is used, from the counters the creating transactions keep. */
 async function usageOf(
@@ -99,32 +126,43 @@ async function apply(
 }
 
 /**
- * The quotas of one scope, ordered by code. The whole list is a handful of rows, so it is paged
- * in memory; the cursor is the last code of the previous page.
+ * The quotas of one scope that the caller may read, ordered by code. The whole list is a
+ * handful of rows, so it is paged in memory; the cursor is the last code of the previous page.
+ * User-scoped quotas report the calling user's own usage.
  */
 export async function listAppliedQuotas(
   ctx: ServiceContext,
+  caller: Caller,
   filter: AppliedQuotaFilter,
   page: PageRequest,
 ): Promise<Page<AppliedQuota>> {
   const scope = readScope(filter.scope);
-  const cluster = await resolveCluster(ctx.store, filter);
+  const place = await resolvePlace(ctx.store, filter);
+  const cluster = place.cluster;
+  const readable = can(ctx, caller, QUOTA_DESCRIBE, quotaCrn(ctx, scope, place)).allowed;
   const codes = filter.codes?.length ? filter.codes : undefined;
   const matching = quotaDefinitions
-    .filter((q) => q.scope === scope && (!codes || codes.includes(q.code)))
+    .filter((q) => readable && q.scope === scope && (!codes || codes.includes(q.code)))
     .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   const after = page.after?.id;
   const rest = after === undefined ? matching : matching.filter((q) => q.code > after);
   const selected = rest.slice(0, page.limit);
-  const items = await Promise.all(selected.map((q) => apply(ctx, q, cluster, filter.caller)));
+  const items = await Promise.all(selected.map((q) => apply(ctx, q, cluster, caller.actor)));
   const last = selected.at(-1);
   return rest.length > page.limit && last
     ? { items, total: matching.length, next: { createdAt: '', id: last.code } }
     : { items, total: matching.length };
 }
 
-export async function getAppliedQuota(ctx: ServiceContext, code: string, filter: AppliedQuotaFilter): Promise<AppliedQuota> {
+export async function getAppliedQuota(
+  ctx: ServiceContext,
+  caller: Caller,
+  code: string,
+  filter: AppliedQuotaFilter,
+): Promise<AppliedQuota> {
   const definition = quotaDefinitions.find((q) => q.code === code);
   if (!definition) throw notFound('applied_quota_not_found', 'Applied quota', code);
-  return apply(ctx, definition, await resolveCluster(ctx.store, filter), filter.caller);
+  const place = await resolvePlace(ctx.store, filter);
+  ensure(ctx, caller, QUOTA_DESCRIBE, quotaCrn(ctx, definition.scope, place));
+  return apply(ctx, definition, place.cluster, caller.actor);
 }

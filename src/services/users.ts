@@ -1,15 +1,32 @@
 import { KeyplaneError } from '../domain/errors.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { User } from '../storage/schema.js';
-import type { Page, PageRequest } from '../storage/store.js';
-import { type Actor, type ServiceContext, requireRow, timestamp } from './context.js';
+import type { Page, PageRequest, Where } from '../storage/store.js';
+import { type Caller, canEverywhere, ensure, namedIds } from './access.js';
+import { requireRow, type ServiceContext, timestamp } from './context.js';
 import { deletePrincipalBelongings } from './principals.js';
 
-export async function listUsers(ctx: ServiceContext, page: PageRequest): Promise<Page<User>> {
-  return ctx.store.list('users', {}, page);
+/** Every user when the caller may describe all of them; otherwise those its bindings name, and itself. */
+export async function listUsers(ctx: ServiceContext, caller: Caller, page: PageRequest): Promise<Page<User>> {
+  let where: Where<'users'> = {};
+  if (!canEverywhere(ctx, caller, 'User:Describe', 'user')) {
+    const named = namedIds(ctx, caller, 'user', 'User:Describe', ctx.crn.user);
+    const self = caller.actor.principalKind === 'User' ? [caller.actor.principalId] : [];
+    where = { id: [...new Set([...named, ...self])] };
+  }
+  return ctx.store.list('users', where, page);
 }
 
-export async function getUser(ctx: ServiceContext, id: string): Promise<User> {
+/**
+ * Checks `operation` on the user the path names before looking it up, so a caller without the
+ * permission gets 403 whether or not the user exists. A user may always read itself.
+ */
+function ensureOnUser(ctx: ServiceContext, caller: Caller, operation: string, id: string): void {
+  ensure(ctx, caller, operation, ctx.crn.user(id.trim().toLowerCase()));
+}
+
+export async function getUser(ctx: ServiceContext, caller: Caller, id: string): Promise<User> {
+  ensureOnUser(ctx, caller, 'User:Describe', id);
   return requireRow(ctx.store, 'users', id);
 }
 
@@ -17,7 +34,8 @@ export interface UpdateUserInput {
   fullName?: string | undefined;
 }
 
-export async function updateUser(ctx: ServiceContext, id: string, input: UpdateUserInput): Promise<User> {
+export async function updateUser(ctx: ServiceContext, caller: Caller, id: string, input: UpdateUserInput): Promise<User> {
+  ensureOnUser(ctx, caller, 'User:Alter', id);
   const fullName = input.fullName === undefined ? undefined : checkText('/full_name', input.fullName, textLimits.fullName);
   return ctx.store.transaction(async (tx) => {
     const current = await requireRow(tx, 'users', id);
@@ -30,7 +48,9 @@ export async function updateUser(ctx: ServiceContext, id: string, input: UpdateU
  * Deletes a user with its API keys, role bindings and invitations. The caller's own user is
  * refused: deleting it would revoke the key making the call and could lock the organization out.
  */
-export async function deleteUser(ctx: ServiceContext, actor: Actor, id: string): Promise<void> {
+export async function deleteUser(ctx: ServiceContext, caller: Caller, id: string): Promise<void> {
+  ensureOnUser(ctx, caller, 'User:Delete', id);
+  const { actor } = caller;
   await ctx.store.transaction(async (tx) => {
     const current = await requireRow(tx, 'users', id);
     if (actor.principalKind === 'User' && actor.principalId === current.id) {
@@ -39,7 +59,7 @@ export async function deleteUser(ctx: ServiceContext, actor: Actor, id: string):
         `User '${current.id}' is the caller; a user cannot delete themselves, ask another administrator`,
       );
     }
-    await deletePrincipalBelongings(ctx, tx, current.id);
+    await deletePrincipalBelongings(ctx, tx, current.id, 'User');
     await tx.deleteWhere('invitations', { userId: current.id });
     await tx.delete('users', current.id);
   });

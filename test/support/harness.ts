@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { loadConfig, type ConfigInput } from '../../src/config.js';
+import { type ConfigInput, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createKeyplane, type Keyplane } from '../../src/server.js';
 import { checkAgainstSpec } from './openapi.js';
@@ -62,6 +62,17 @@ export function basic(key: string, secret: string): string {
 }
 
 /**
+ * Rate limits too high for any test to meet; a test of the limits sets its own through `env`.
+ * Under `app.request()` every request comes from the same (unknown) address.
+ */
+export const unlimited = {
+  KEYPLANE_RATE_LIMIT_PER_MINUTE: '1000000',
+  KEYPLANE_RATE_LIMIT_BURST: '1000000',
+  KEYPLANE_AUTH_FAILURES_PER_MINUTE: '1000000',
+  KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '1000000',
+} satisfies ConfigInput;
+
+/**
  * An in-process Keyplane on a fresh database (SQLite in a temporary directory, or a PostgreSQL
  * schema when the suite runs on PostgreSQL). Requests go
  * through `app.request()`; every JSON response of a path that Confluent's specs describe is
@@ -75,6 +86,7 @@ export async function startTestKeyplane(env: ConfigInput = {}): Promise<TestKeyp
     KEYPLANE_DATA_DIR: dir,
     KEYPLANE_PUBLIC_URL: publicUrl,
     KEYPLANE_LOG_LEVEL: 'debug',
+    ...unlimited,
     ...database.env,
     ...env,
   });

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { keyScopes, type KeyScopeKind } from '../../domain/resources.js';
+import { type KeyScopeKind, keyScopes } from '../../domain/resources.js';
 import type { ApiKey } from '../../storage/schema.js';
 import type { AppEnv } from '../types.js';
 import { link, objectMeta, principalRef } from './common.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createApiKey, deleteApiKey, getApiKey, listApiKeys, refuseImmutableChange, updateApiKey } from '../../services/api-keys.js';
 import type { Api } from '../api.js';
 import { queryParam, readJson } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { presentApiKey } from '../presenters/api-key.js';
 
@@ -52,6 +53,7 @@ export function registerApiKeyRoutes(api: Api): void {
     async (c) => {
       const page = await listApiKeys(
         c.get('services'),
+        await callerOf(c),
         { ownerId: queryParam(c, 'spec.owner'), resourceId: queryParam(c, 'spec.resource') },
         readPage(c),
       );
@@ -70,7 +72,7 @@ export function registerApiKeyRoutes(api: Api): void {
     },
     async (c) => {
       const { spec } = await readJson(c, createBody);
-      const { key, secret } = await createApiKey(c.get('services'), {
+      const { key, secret } = await createApiKey(c.get('services'), await callerOf(c), {
         ownerId: spec.owner.id.trim(),
         resourceId: spec.resource?.id,
         resourceEnvironment: spec.resource?.environment ?? undefined,
@@ -89,7 +91,7 @@ export function registerApiKeyRoutes(api: Api): void {
       tag: TAG,
       responses: { 200: 'The key' },
     },
-    async (c) => c.json(presentApiKey(c, await getApiKey(c.get('services'), c.req.param('id')!))),
+    async (c) => c.json(presentApiKey(c, await getApiKey(c.get('services'), await callerOf(c), c.req.param('id')!))),
   );
 
   api.route(
@@ -103,11 +105,12 @@ export function registerApiKeyRoutes(api: Api): void {
     },
     async (c) => {
       const services = c.get('services');
+      const caller = await callerOf(c);
       const { spec = {} } = await readJson(c, updateBody);
-      const current = await getApiKey(services, c.req.param('id')!);
+      const current = await getApiKey(services, caller, c.req.param('id')!);
       refuseImmutableChange('/spec/owner/id', spec.owner?.id, current.ownerId);
       refuseImmutableChange('/spec/resource/id', spec.resource?.id, current.resourceId);
-      const key = await updateApiKey(services, current.id, {
+      const key = await updateApiKey(services, caller, current.id, {
         displayName: spec.display_name ?? undefined,
         description: spec.description ?? undefined,
       });
@@ -124,7 +127,7 @@ export function registerApiKeyRoutes(api: Api): void {
       responses: { 204: 'Deleted' },
     },
     async (c) => {
-      await deleteApiKey(c.get('services'), c.req.param('id')!);
+      await deleteApiKey(c.get('services'), await callerOf(c), c.req.param('id')!);
       return c.body(null, 204);
     },
   );

@@ -8,6 +8,7 @@ import {
 } from '../../services/environments.js';
 import type { Api } from '../api.js';
 import { readJson } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { created } from '../presenters/common.js';
 import { presentEnvironment } from '../presenters/environment.js';
@@ -40,7 +41,7 @@ export function registerEnvironmentRoutes(api: Api): void {
       responses: { 200: 'A page of environments' },
     },
     async (c) => {
-      const page = await listEnvironments(c.get('services'), readPage(c));
+      const page = await listEnvironments(c.get('services'), await callerOf(c), readPage(c));
       return c.json(listEnvelope(c, 'org/v2', 'EnvironmentList', page, page.items.map((e) => presentEnvironment(c, e))));
     },
   );
@@ -56,7 +57,7 @@ export function registerEnvironmentRoutes(api: Api): void {
     },
     async (c) => {
       const body = await readJson(c, createBody);
-      const environment = await createEnvironment(c.get('services'), {
+      const environment = await createEnvironment(c.get('services'), await callerOf(c), {
         displayName: body.display_name,
         streamGovernancePackage: body.stream_governance_config?.package ?? undefined,
       });
@@ -72,7 +73,7 @@ export function registerEnvironmentRoutes(api: Api): void {
       tag: TAG,
       responses: { 200: 'The environment' },
     },
-    async (c) => c.json(presentEnvironment(c, await getEnvironment(c.get('services'), c.req.param('id')!))),
+    async (c) => c.json(presentEnvironment(c, await getEnvironment(c.get('services'), await callerOf(c), c.req.param('id')!))),
   );
 
   api.route(
@@ -86,7 +87,7 @@ export function registerEnvironmentRoutes(api: Api): void {
     },
     async (c) => {
       const body = await readJson(c, updateBody);
-      const environment = await updateEnvironment(c.get('services'), c.req.param('id')!, {
+      const environment = await updateEnvironment(c.get('services'), await callerOf(c), c.req.param('id')!, {
         displayName: body.display_name ?? undefined,
         streamGovernancePackage: body.stream_governance_config?.package ?? undefined,
       });
@@ -103,7 +104,7 @@ export function registerEnvironmentRoutes(api: Api): void {
       responses: { 204: 'Deleted' },
     },
     async (c) => {
-      await deleteEnvironment(c.get('services'), c.req.param('id')!);
+      await deleteEnvironment(c.get('services'), await callerOf(c), c.req.param('id')!);
       return c.body(null, 204);
     },
   );

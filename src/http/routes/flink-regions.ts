@@ -1,6 +1,7 @@
 import { getFlinkRegion, listFlinkRegions } from '../../services/flink-regions.js';
 import type { Api } from '../api.js';
 import { queryParam } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { presentFlinkRegion } from '../presenters/flink-region.js';
 
@@ -21,8 +22,10 @@ export function registerFlinkRegionRoutes(api: Api): void {
       ],
       responses: { 200: 'A page of regions' },
     },
-    (c) => {
+    async (c) => {
       const page = listFlinkRegions(
+        c.get('services'),
+        await callerOf(c),
         { cloud: queryParam(c, 'cloud'), regionName: queryParam(c, 'region_name') },
         readPage(c),
       );
@@ -38,6 +41,6 @@ export function registerFlinkRegionRoutes(api: Api): void {
       tag: TAG,
       responses: { 200: 'The region' },
     },
-    (c) => c.json(presentFlinkRegion(c, getFlinkRegion(c.req.param('id')!))),
+    async (c) => c.json(presentFlinkRegion(c, getFlinkRegion(c.get('services'), await callerOf(c), c.req.param('id')!))),
   );
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createInvitation, deleteInvitation, getInvitation, listInvitations } from '../../services/invitations.js';
 import type { Api } from '../api.js';
 import { queryParam, readJson } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { created } from '../presenters/common.js';
 import { presentInvitation } from '../presenters/invitation.js';
@@ -33,6 +34,7 @@ export function registerInvitationRoutes(api: Api): void {
     async (c) => {
       const page = await listInvitations(
         c.get('services'),
+        await callerOf(c),
         {
           email: queryParam(c, 'email'),
           status: queryParam(c, 'status'),
@@ -56,7 +58,7 @@ export function registerInvitationRoutes(api: Api): void {
     },
     async (c) => {
       const body = await readJson(c, createBody);
-      const { invitation } = await createInvitation(c.get('services'), c.get('actor'), {
+      const { invitation } = await createInvitation(c.get('services'), await callerOf(c), {
         email: body.email,
         authType: body.auth_type ?? undefined,
       });
@@ -72,7 +74,7 @@ export function registerInvitationRoutes(api: Api): void {
       tag: TAG,
       responses: { 200: 'The invitation' },
     },
-    async (c) => c.json(presentInvitation(c, await getInvitation(c.get('services'), c.req.param('id')!))),
+    async (c) => c.json(presentInvitation(c, await getInvitation(c.get('services'), await callerOf(c), c.req.param('id')!))),
   );
 
   api.route(
@@ -84,7 +86,7 @@ export function registerInvitationRoutes(api: Api): void {
       responses: { 204: 'Deleted' },
     },
     async (c) => {
-      await deleteInvitation(c.get('services'), c.req.param('id')!);
+      await deleteInvitation(c.get('services'), await callerOf(c), c.req.param('id')!);
       return c.body(null, 204);
     },
   );

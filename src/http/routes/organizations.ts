@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { getOrganization, listOrganizations, updateOrganization } from '../../services/organizations.js';
 import type { Api } from '../api.js';
 import { readJson } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { presentOrganization } from '../presenters/organization.js';
 
@@ -25,7 +26,7 @@ export function registerOrganizationRoutes(api: Api): void {
       responses: { 200: 'A page of organizations' },
     },
     async (c) => {
-      const page = await listOrganizations(c.get('services'), readPage(c));
+      const page = await listOrganizations(c.get('services'), await callerOf(c), readPage(c));
       return c.json(
         listEnvelope(c, 'org/v2', 'OrganizationList', page, page.items.map((o) => presentOrganization(c, o))),
       );
@@ -40,7 +41,7 @@ export function registerOrganizationRoutes(api: Api): void {
       tag: TAG,
       responses: { 200: 'The organization' },
     },
-    async (c) => c.json(presentOrganization(c, await getOrganization(c.get('services'), c.req.param('id')!))),
+    async (c) => c.json(presentOrganization(c, await getOrganization(c.get('services'), await callerOf(c), c.req.param('id')!))),
   );
 
   api.route(
@@ -54,7 +55,7 @@ export function registerOrganizationRoutes(api: Api): void {
     },
     async (c) => {
       const body = await readJson(c, updateBody);
-      const org = await updateOrganization(c.get('services'), c.req.param('id')!, {
+      const org = await updateOrganization(c.get('services'), await callerOf(c), c.req.param('id')!, {
         displayName: body.display_name ?? undefined,
       });
       return c.json(presentOrganization(c, org));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Reply, type TestKeyplane, startTestKeyplane, testBackend } from '../../../test/support/harness.js';
+import { type Reply, startTestKeyplane, type TestKeyplane, testBackend } from '../../../test/support/harness.js';
 
 // Quotas are counted and enforced inside the creating transaction; these races prove that
 // concurrent creates cannot overshoot them. On PostgreSQL the in-process app has a pool of 10

@@ -11,6 +11,7 @@ import {
 } from '../../services/resource-registry.js';
 import type { Api } from '../api.js';
 import { queryParam, readJson } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { created, } from '../presenters/common.js';
 import { presentResource, resourceGroup } from '../presenters/resource.js';
@@ -162,7 +163,7 @@ function registerClusterGroup(api: Api, group: ClusterGroup): void {
     },
     async (c) => {
       const environment = requiredEnvironment(c);
-      const page = await listResources(c.get('services'), type, environment, readPage(c));
+      const page = await listResources(c.get('services'), await callerOf(c), type, environment, readPage(c));
       return c.json(listEnvelope(c, apiVersion, 'ClusterList', page, page.items.map((r) => presentResource(c, r))));
     },
   );
@@ -180,6 +181,7 @@ function registerClusterGroup(api: Api, group: ClusterGroup): void {
       const { spec } = await readJson(c, group.createBody);
       const resource = await createResource(
         c.get('services'),
+        await callerOf(c),
         type,
         {
           displayName: opt(spec.display_name),
@@ -210,7 +212,7 @@ function registerClusterGroup(api: Api, group: ClusterGroup): void {
       responses: { 200: `The ${noun}` },
     },
     async (c) => {
-      const resource = await getResource(c.get('services'), type, c.req.param('id')!, queryParam(c, 'environment'));
+      const resource = await getResource(c.get('services'), await callerOf(c), type, c.req.param('id')!, queryParam(c, 'environment'));
       return c.json(presentResource(c, resource));
     },
   );
@@ -227,7 +229,7 @@ function registerClusterGroup(api: Api, group: ClusterGroup): void {
     },
     async (c) => {
       const spec = (await readJson(c, group.updateBody)).spec ?? {};
-      const resource = await updateResource(c.get('services'), type, c.req.param('id')!, queryParam(c, 'environment'), {
+      const resource = await updateResource(c.get('services'), await callerOf(c), type, c.req.param('id')!, queryParam(c, 'environment'), {
         displayName: opt(spec.display_name),
         availability: opt(spec.availability),
         config: kafkaConfigInput(spec.config),
@@ -252,7 +254,7 @@ function registerClusterGroup(api: Api, group: ClusterGroup): void {
       responses: { 204: 'Deleted' },
     },
     async (c) => {
-      await deleteResource(c.get('services'), type, c.req.param('id')!, queryParam(c, 'environment'));
+      await deleteResource(c.get('services'), await callerOf(c), type, c.req.param('id')!, queryParam(c, 'environment'));
       return c.body(null, 204);
     },
   );

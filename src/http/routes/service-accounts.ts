@@ -9,6 +9,7 @@ import {
 } from '../../services/service-accounts.js';
 import type { Api } from '../api.js';
 import { queryParams, readJson } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { created } from '../presenters/common.js';
 import { presentServiceAccount } from '../presenters/service-account.js';
@@ -37,7 +38,7 @@ export function registerServiceAccountRoutes(api: Api): void {
       responses: { 200: 'A page of service accounts' },
     },
     async (c) => {
-      const page = await listServiceAccounts(c.get('services'), { displayNames: queryParams(c, 'display_name') }, readPage(c));
+      const page = await listServiceAccounts(c.get('services'), await callerOf(c), { displayNames: queryParams(c, 'display_name') }, readPage(c));
       return c.json(
         listEnvelope(c, 'iam/v2', 'ServiceAccountList', page, page.items.map((a) => presentServiceAccount(c, a))),
       );
@@ -55,7 +56,7 @@ export function registerServiceAccountRoutes(api: Api): void {
     },
     async (c) => {
       const input = await readJson(c, body);
-      const account = await createServiceAccount(c.get('services'), {
+      const account = await createServiceAccount(c.get('services'), await callerOf(c), {
         displayName: input.display_name ?? undefined,
         description: input.description ?? undefined,
       });
@@ -71,7 +72,7 @@ export function registerServiceAccountRoutes(api: Api): void {
       tag: TAG,
       responses: { 200: 'The service account' },
     },
-    async (c) => c.json(presentServiceAccount(c, await getServiceAccount(c.get('services'), c.req.param('id')!))),
+    async (c) => c.json(presentServiceAccount(c, await getServiceAccount(c.get('services'), await callerOf(c), c.req.param('id')!))),
   );
 
   api.route(
@@ -85,7 +86,7 @@ export function registerServiceAccountRoutes(api: Api): void {
     },
     async (c) => {
       const input = await readJson(c, body);
-      const account = await updateServiceAccount(c.get('services'), c.req.param('id')!, {
+      const account = await updateServiceAccount(c.get('services'), await callerOf(c), c.req.param('id')!, {
         displayName: input.display_name ?? undefined,
         description: input.description ?? undefined,
       });
@@ -102,7 +103,7 @@ export function registerServiceAccountRoutes(api: Api): void {
       responses: { 204: 'Deleted' },
     },
     async (c) => {
-      await deleteServiceAccount(c.get('services'), c.req.param('id')!);
+      await deleteServiceAccount(c.get('services'), await callerOf(c), c.req.param('id')!);
       return c.body(null, 204);
     },
   );

@@ -1,6 +1,7 @@
 import { getAppliedQuota, listAppliedQuotas } from '../../services/service-quotas.js';
 import type { Api } from '../api.js';
 import { queryParam, queryParams } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { presentAppliedQuota } from '../presenters/applied-quota.js';
 
@@ -33,12 +34,12 @@ export function registerServiceQuotaRoutes(api: Api): void {
     async (c) => {
       const page = await listAppliedQuotas(
         c.get('services'),
+        await callerOf(c),
         {
           scope: queryParam(c, 'scope'),
           codes: queryParams(c, 'id'),
           kafkaClusterId: queryParam(c, 'kafka_cluster'),
           environmentId: queryParam(c, 'environment'),
-          caller: c.get('actor'),
         },
         readPage(c, MAX_QUOTA_PAGE_SIZE),
       );
@@ -61,10 +62,9 @@ export function registerServiceQuotaRoutes(api: Api): void {
       responses: { 200: 'The applied quota' },
     },
     async (c) => {
-      const quota = await getAppliedQuota(c.get('services'), c.req.param('id')!, {
+      const quota = await getAppliedQuota(c.get('services'), await callerOf(c), c.req.param('id')!, {
         kafkaClusterId: queryParam(c, 'kafka_cluster'),
         environmentId: queryParam(c, 'environment'),
-        caller: c.get('actor'),
       });
       return c.json(presentAppliedQuota(c, quota));
     },

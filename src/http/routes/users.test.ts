@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestKeyplane, startTestKeyplane } from '../../../test/support/harness.js';
+import { startTestKeyplane, type TestKeyplane } from '../../../test/support/harness.js';
+import { crns, grant } from '../../../test/support/principals.js';
 
 let kp: TestKeyplane;
 beforeAll(async () => {
@@ -118,6 +119,7 @@ describe('users', () => {
   it('refuses to let a caller delete their own user', async () => {
     const id = await invite('self@example.com');
     const own = await cloudKey(id);
+    await grant(kp, `User:${id}`, [{ role: 'OrganizationAdmin', crn: crns(kp).organization() }]);
     const res = await kp.call('DELETE', `/iam/v2/users/${id}`, { auth: own });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].code).toBe('bad_request');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deleteUser, getUser, listUsers, updateUser } from '../../services/users.js';
 import type { Api } from '../api.js';
 import { readJson } from '../body.js';
+import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { presentUser } from '../presenters/user.js';
 
@@ -25,7 +26,7 @@ export function registerUserRoutes(api: Api): void {
       responses: { 200: 'A page of users' },
     },
     async (c) => {
-      const page = await listUsers(c.get('services'), readPage(c));
+      const page = await listUsers(c.get('services'), await callerOf(c), readPage(c));
       return c.json(listEnvelope(c, 'iam/v2', 'UserList', page, page.items.map((u) => presentUser(c, u))));
     },
   );
@@ -38,7 +39,7 @@ export function registerUserRoutes(api: Api): void {
       tag: TAG,
       responses: { 200: 'The user' },
     },
-    async (c) => c.json(presentUser(c, await getUser(c.get('services'), c.req.param('id')!))),
+    async (c) => c.json(presentUser(c, await getUser(c.get('services'), await callerOf(c), c.req.param('id')!))),
   );
 
   api.route(
@@ -52,7 +53,7 @@ export function registerUserRoutes(api: Api): void {
     },
     async (c) => {
       const body = await readJson(c, updateBody);
-      const user = await updateUser(c.get('services'), c.req.param('id')!, { fullName: body.full_name ?? undefined });
+      const user = await updateUser(c.get('services'), await callerOf(c), c.req.param('id')!, { fullName: body.full_name ?? undefined });
       return c.json(presentUser(c, user));
     },
   );
@@ -66,7 +67,7 @@ export function registerUserRoutes(api: Api): void {
       responses: { 204: 'Deleted' },
     },
     async (c) => {
-      await deleteUser(c.get('services'), c.get('actor'), c.req.param('id')!);
+      await deleteUser(c.get('services'), await callerOf(c), c.req.param('id')!);
       return c.body(null, 204);
     },
   );

@@ -1,0 +1,31 @@
+import type { Context } from 'hono';
+import { kafkaAclPath } from '../../services/kafka-acls.js';
+import type { KafkaAcl } from '../../storage/schema.js';
+import type { AppEnv } from '../types.js';
+import { link } from './common.js';
+
+/** One ACL in Kafka REST v3's shape; `self` is the collection filtered down to this rule. */
+export function presentKafkaAcl(c: Context<AppEnv>, acl: KafkaAcl) {
+  return {
+    kind: 'KafkaAcl',
+    metadata: { self: link(c, kafkaAclPath(acl)) },
+    cluster_id: acl.clusterId,
+    resource_type: acl.resourceType,
+    resource_name: acl.resourceName,
+    pattern_type: acl.patternType,
+    principal: acl.principal,
+    host: acl.host,
+    operation: acl.operation,
+    permission: acl.permission,
+  };
+}
+
+/** A `KafkaAclDataList`: every match at once, as Kafka REST answers (`next` is always null). */
+export function presentKafkaAclList(c: Context<AppEnv>, acls: readonly KafkaAcl[]) {
+  const url = new URL(c.req.url);
+  return {
+    kind: 'KafkaAclDataList',
+    metadata: { self: link(c, `${url.pathname}${url.search}`), next: null },
+    data: acls.map((acl) => presentKafkaAcl(c, acl)),
+  };
+}
