@@ -229,6 +229,11 @@ export function isRoleName(name: string): name is RoleName {
   return Object.hasOwn(roles, name);
 }
 
+/** OrganizationAdmin and AccountAdmin: roles only an OrganizationAdmin may bind. */
+export function isPrivileged(name: string): boolean {
+  return isRoleName(name) && (roles[name] as RoleDefinition).privileged === true;
+}
+
 /** Whether an operation pattern (`*`, `Type:*`, `Type:Action`) covers an operation. */
 export function operationMatches(pattern: string, operation: string): boolean {
   if (pattern === '*' || pattern === operation) return true;

@@ -9,7 +9,7 @@ import {
 } from '../domain/authorization.js';
 import { parseCrn } from '../domain/crn.js';
 import { KeyplaneError } from '../domain/errors.js';
-import type { BindingScope } from '../domain/roles.js';
+import { type BindingScope, isPrivileged } from '../domain/roles.js';
 import type { Cursor, Row, Store, TableName, Where } from '../storage/store.js';
 import type { Actor, ServiceContext } from './context.js';
 
@@ -91,6 +91,42 @@ export function namedIds(
   return namedInBindings(caller.principal, caller.bindings, ctx.orgId, segmentType).filter(
     (id) => can(ctx, caller, operation, crnOf(id)).allowed,
   );
+}
+
+/** Whether the caller holds OrganizationAdmin on the organization: the one role above every other. */
+export function isOrganizationAdmin(ctx: ServiceContext, caller: Caller): boolean {
+  const org = ctx.crn.organization();
+  return caller.bindings.some((b) => b.roleName === 'OrganizationAdmin' && b.crnPattern === org);
+}
+
+/**
+ * Acting on another principal's credentials or account must not reach past the caller's own
+ * standing: a key for a principal lets its holder act as that principal, and removing one can
+ * lock others out. So each privileged binding (OrganizationAdmin, AccountAdmin) the target
+ * holds must be held by the caller too, the same role at the same pattern, unless the caller is
+ * an OrganizationAdmin. Read inside the transaction that acts, so a binding added meanwhile counts.
+ */
+export async function ensureStandingOver(
+  ctx: ServiceContext,
+  store: Store,
+  caller: Caller,
+  principalId: string,
+  operation: string,
+  resourceCrn: string,
+): Promise<void> {
+  if (principalId === caller.actor.principalId || isOrganizationAdmin(ctx, caller)) return;
+  const theirs = await listAll(store, 'roleBindings', { principal: principalName(principalId) });
+  const beyond = theirs.find(
+    (b) =>
+      isPrivileged(b.roleName) &&
+      !caller.bindings.some((mine) => mine.roleName === b.roleName && mine.crnPattern === b.crnPattern),
+  );
+  if (beyond) {
+    throw new KeyplaneError(
+      'user_unauthorized',
+      `The principal '${caller.principal}' is not allowed to perform ${operation} on ${resourceCrn}: '${principalName(principalId)}' holds ${beyond.roleName}, which the caller does not`,
+    );
+  }
 }
 
 export interface AuthorizeOptions {

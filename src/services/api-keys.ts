@@ -8,7 +8,7 @@ import { newSecret } from '../domain/secret.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { ApiKey } from '../storage/schema.js';
 import type { ColumnFilter, Page, PageRequest, Store } from '../storage/store.js';
-import { blanket, type Caller, can, namedIds, unauthorized } from './access.js';
+import { blanket, type Caller, can, ensureStandingOver, namedIds, unauthorized } from './access.js';
 import { notFound, requireRow, type ServiceContext, timestamp } from './context.js';
 import { removeApiKeys } from './key-removal.js';
 import { type PrincipalRef, principalCrn, principalRef, requirePrincipal } from './principals.js';
@@ -102,6 +102,8 @@ export async function createApiKey(ctx: ServiceContext, caller: Caller, input: C
     if (!verdict.allowed) throw createRefused(ctx, caller, owner, scope, verdict.failed);
     // After the decision: a caller refused for this owner learns nothing about whether it exists.
     await requirePrincipal(tx, owner.id, '/spec/owner/id');
+    // A key lets its holder act as its owner: no key for an owner who holds more than the caller.
+    await ensureStandingOver(ctx, tx, caller, owner.id, 'ApiKey:Create', principalCrn(ctx, owner));
     const now = timestamp(ctx);
     const secret = newSecret(ctx.randomBytes);
     const key = apiKeyRow(ctx.hasher, now, {

@@ -4,10 +4,10 @@ import { badField, KeyplaneError } from '../domain/errors.js';
 import { hasIdShape, newId } from '../domain/ids.js';
 import { findFlinkRegion } from '../domain/regions.js';
 import type { RegisteredResourceType } from '../domain/resources.js';
-import { isRoleName, type RoleDefinition, type RoleName, roleNames, roles } from '../domain/roles.js';
+import { isPrivileged, isRoleName, type RoleName, roleNames, roles } from '../domain/roles.js';
 import type { RoleBinding } from '../storage/schema.js';
 import type { Cursor, Page, PageRequest, Store, Where } from '../storage/store.js';
-import { type Caller, can, canEverywhere, listAll, unauthorized } from './access.js';
+import { type Caller, isOrganizationAdmin, listAll, unauthorized } from './access.js';
 import { onConflict, type ServiceContext, timestamp } from './context.js';
 
 export const roleBindingPath = (id: string) => `/iam/v2/role-bindings/${id}`;
@@ -107,21 +107,12 @@ function allowed(ctx: ServiceContext, caller: Caller, operation: string, scope: 
 function mayManage(ctx: ServiceContext, caller: Caller, action: 'Create' | 'Delete', roleName: string, crnPattern: string, scope: Crn): void {
   const operation = `RoleBinding:${action}`;
   if (!allowed(ctx, caller, operation, scope)) throw unauthorized(caller, operation, crnPattern);
-  const definition: RoleDefinition | undefined = isRoleName(roleName) ? roles[roleName] : undefined;
-  if (definition?.privileged && !isOrganizationAdmin(ctx, caller, operation)) {
+  if (isPrivileged(roleName) && !isOrganizationAdmin(ctx, caller)) {
     throw new KeyplaneError(
       'user_unauthorized',
       `The principal '${caller.principal}' is not allowed to perform ${operation} for ${roleName}: only an OrganizationAdmin may grant or remove it`,
     );
   }
-}
-
-function isOrganizationAdmin(ctx: ServiceContext, caller: Caller, operation: string): boolean {
-  return (
-    canEverywhere(ctx, caller, operation, 'organization') &&
-    // Only OrganizationAdmin grants Organization:Alter (see roles.ts); AccountAdmin passes the first test.
-    can(ctx, caller, 'Organization:Alter', ctx.crn.organization()).allowed
-  );
 }
 
 /** Whether the caller may see a binding: their own, or one whose scope they may describe bindings on. */

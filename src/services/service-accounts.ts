@@ -3,7 +3,7 @@ import { newId } from '../domain/ids.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { ServiceAccount } from '../storage/schema.js';
 import type { Page, PageRequest, Where } from '../storage/store.js';
-import { type Caller, canEverywhere, ensure, namedIds } from './access.js';
+import { type Caller, canEverywhere, ensure, ensureStandingOver, namedIds } from './access.js';
 import { onConflict, requireRow, type ServiceContext, timestamp } from './context.js';
 import { deletePrincipalBelongings } from './principals.js';
 import { consumeQuotas, releaseQuotas } from './quota-guard.js';
@@ -132,6 +132,7 @@ export async function deleteServiceAccount(ctx: ServiceContext, caller: Caller, 
   ensureOnAccount(ctx, caller, 'ServiceAccount:Delete', id);
   await ctx.store.transaction(async (tx) => {
     const account = await requireRow(tx, 'serviceAccounts', id);
+    await ensureStandingOver(ctx, tx, caller, account.id, 'ServiceAccount:Delete', ctx.crn.serviceAccount(account.id));
     await deletePrincipalBelongings(ctx, tx, account.id, 'ServiceAccount');
     await tx.delete('serviceAccounts', account.id);
     await releaseQuotas(tx, [{ code: 'iam.max_service_accounts.per_org', scopeId: ctx.orgId }], timestamp(ctx));

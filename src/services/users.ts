@@ -2,7 +2,7 @@ import { KeyplaneError } from '../domain/errors.js';
 import { checkText, textLimits } from '../domain/text.js';
 import type { User } from '../storage/schema.js';
 import type { Page, PageRequest, Where } from '../storage/store.js';
-import { type Caller, canEverywhere, ensure, namedIds } from './access.js';
+import { type Caller, canEverywhere, ensure, ensureStandingOver, namedIds } from './access.js';
 import { requireRow, type ServiceContext, timestamp } from './context.js';
 import { deletePrincipalBelongings } from './principals.js';
 
@@ -39,6 +39,7 @@ export async function updateUser(ctx: ServiceContext, caller: Caller, id: string
   const fullName = input.fullName === undefined ? undefined : checkText('/full_name', input.fullName, textLimits.fullName);
   return ctx.store.transaction(async (tx) => {
     const current = await requireRow(tx, 'users', id);
+    await ensureStandingOver(ctx, tx, caller, current.id, 'User:Alter', ctx.crn.user(current.id));
     const updated = await tx.update('users', current.id, { fullName, updatedAt: timestamp(ctx) });
     return updated!;
   });
@@ -59,6 +60,7 @@ export async function deleteUser(ctx: ServiceContext, caller: Caller, id: string
         `User '${current.id}' is the caller; a user cannot delete themselves, ask another administrator`,
       );
     }
+    await ensureStandingOver(ctx, tx, caller, current.id, 'User:Delete', ctx.crn.user(current.id));
     await deletePrincipalBelongings(ctx, tx, current.id, 'User');
     await tx.deleteWhere('invitations', { userId: current.id });
     await tx.delete('users', current.id);

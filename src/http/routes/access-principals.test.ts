@@ -624,3 +624,59 @@ describe('service accounts, users and invitations', () => {
     });
   });
 });
+
+describe('no one acts as, or removes, a principal who holds more than they do', () => {
+  let kp: TestKeyplane;
+  let c: ReturnType<typeof crns>;
+
+  beforeAll(async () => {
+    kp = await startTestKeyplane();
+    c = crns(kp);
+  });
+  afterAll(() => kp.close());
+
+  const cloudKey = (ownerId: string, auth: Auth) => kp.call('POST', '/iam/v2/api-keys', { auth, body: keyBody(ownerId) });
+  const keyCount = () => kp.keyplane.services.store.count('apiKeys', {});
+
+  function expectBeyond(res: Reply, role: string) {
+    expect(res.status, res.text).toBe(403);
+    expect(res.body.errors[0].code).toBe('user_unauthorized');
+    expect(res.body.errors[0].detail).toContain(`holds ${role}, which the caller does not`);
+  }
+
+  it('refuses an AccountAdmin a key for the OrganizationAdmin, or for a service account that is one', async () => {
+    const accountAdmin = await addPrincipal(kp, 'user', [{ role: 'AccountAdmin', crn: c.organization() }]);
+    const mightyAccount = await addPrincipal(kp, 'service-account', [{ role: 'OrganizationAdmin', crn: c.organization() }]);
+    const before = await keyCount();
+    expectBeyond(await cloudKey(kp.admin.userId, accountAdmin.auth), 'OrganizationAdmin');
+    expectBeyond(await cloudKey(mightyAccount.id, accountAdmin.auth), 'OrganizationAdmin');
+    expect(await keyCount()).toBe(before);
+    // An ordinary account is fine, and so is one that holds only what the caller holds.
+    const plain = await addPrincipal(kp, 'service-account');
+    const peer = await addPrincipal(kp, 'service-account', [{ role: 'AccountAdmin', crn: c.organization() }]);
+    expectStatus(await cloudKey(plain.id, accountAdmin.auth), 202);
+    expectStatus(await cloudKey(peer.id, accountAdmin.auth), 202);
+    // The OrganizationAdmin may issue a key for anyone.
+    expectStatus(await cloudKey(mightyAccount.id, kp.admin), 202);
+  });
+
+  it('refuses the ResourceOwner of a service account a key for it once it holds a privileged role', async () => {
+    const account = await addPrincipal(kp, 'service-account');
+    const owner = await addPrincipal(kp, 'user', [{ role: 'ResourceOwner', crn: c.serviceAccount(account.id) }]);
+    expectStatus(await cloudKey(account.id, owner.auth), 202);
+    await grant(kp, account.principal, [{ role: 'AccountAdmin', crn: c.organization() }]);
+    expectBeyond(await cloudKey(account.id, owner.auth), 'AccountAdmin');
+  });
+
+  it('refuses an AccountAdmin renaming or deleting the OrganizationAdmin, and allows it for others', async () => {
+    const accountAdmin = await addPrincipal(kp, 'user', [{ role: 'AccountAdmin', crn: c.organization() }]);
+    const mightyAccount = await addPrincipal(kp, 'service-account', [{ role: 'OrganizationAdmin', crn: c.organization() }]);
+    expectBeyond(await kp.call('PATCH', `/iam/v2/users/${kp.admin.userId}`, { auth: accountAdmin.auth, body: { full_name: 'Nobody' } }), 'OrganizationAdmin');
+    expectBeyond(await kp.call('DELETE', `/iam/v2/users/${kp.admin.userId}`, { auth: accountAdmin.auth }), 'OrganizationAdmin');
+    expectBeyond(await kp.call('DELETE', `/iam/v2/service-accounts/${mightyAccount.id}`, { auth: accountAdmin.auth }), 'OrganizationAdmin');
+    expect(await kp.keyplane.services.store.get('users', kp.admin.userId)).toBeDefined();
+    expect(await kp.keyplane.services.store.get('serviceAccounts', mightyAccount.id)).toBeDefined();
+    const someone = await addPrincipal(kp, 'user');
+    expectStatus(await kp.call('DELETE', `/iam/v2/users/${someone.id}`, { auth: accountAdmin.auth }), 204);
+  });
+});
