@@ -66,10 +66,16 @@ export function parseBindingPattern(text: string, orgId: string): PatternCheck {
   return { ok: true, pattern: { segments, scope: segments[segments.length - 1]!.type as BindingScope, prefix } };
 }
 
-/** Whether a binding at `pattern` reaches the object `target` names (the object itself or something inside it). */
-export function patternReaches(pattern: BindingPattern, target: Crn): boolean {
+/**
+ * Whether a binding at `pattern` reaches the object `target` names (the object itself or
+ * something inside it). With `targetIsPrefix` the target's last value stands for every name
+ * starting with it (`topic=ord*`): a literal binding at that depth reaches one such name, not
+ * all of them, so it does not reach the target.
+ */
+export function patternReaches(pattern: BindingPattern, target: Crn, targetIsPrefix = false): boolean {
   const n = pattern.segments.length;
   if (target.authority !== CRN_AUTHORITY || target.segments.length < n) return false;
+  if (targetIsPrefix && target.segments.length === n && !pattern.prefix) return false;
   for (let i = 0; i < n; i++) {
     const want = pattern.segments[i]!;
     const have = target.segments[i]!;
@@ -211,6 +217,8 @@ export interface DecisionInput {
   acls?: readonly AclRule[];
   /** The client's address, for ACLs that name a host; without it only `*` ACLs apply. */
   host?: string | undefined;
+  /** The resource's last value is a prefix standing for every name that starts with it (see patternReaches). */
+  resourceIsPrefix?: boolean;
 }
 
 function lastSegment(target: Crn): CrnSegment | undefined {
@@ -255,7 +263,7 @@ export function decide(input: DecisionInput): Decision {
   const patterns = boundPatterns(principal, input.bindings, input.orgId);
 
   for (const { binding, role, pattern } of patterns) {
-    if (patternReaches(pattern, target) && roleGrants(role, operation, targetScope)) {
+    if (patternReaches(pattern, target, input.resourceIsPrefix) && roleGrants(role, operation, targetScope)) {
       return {
         allowed: true,
         reason: 'role_binding',

@@ -93,6 +93,9 @@ export function namedIds(
   );
 }
 
+/** Taken by every transaction that removes an OrganizationAdmin binding, so one always remains. */
+export const ORGANIZATION_ADMINS_LOCK = 'organization-admins';
+
 /** Whether the caller holds OrganizationAdmin on the organization: the one role above every other. */
 export function isOrganizationAdmin(ctx: ServiceContext, caller: Caller): boolean {
   const org = ctx.crn.organization();

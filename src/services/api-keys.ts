@@ -11,7 +11,7 @@ import type { ColumnFilter, Page, PageRequest, Store } from '../storage/store.js
 import { blanket, type Caller, can, ensureStandingOver, namedIds, unauthorized } from './access.js';
 import { notFound, requireRow, type ServiceContext, timestamp } from './context.js';
 import { removeApiKeys } from './key-removal.js';
-import { type PrincipalRef, principalCrn, principalRef, requirePrincipal } from './principals.js';
+import { ensureMayAssign, type PrincipalRef, principalCrn, principalRef, requirePrincipal } from './principals.js';
 import { apiKeyQuotaUses, consumeQuotas } from './quota-guard.js';
 import type { SecretHasher } from './secret-hasher.js';
 
@@ -100,6 +100,8 @@ export async function createApiKey(ctx: ServiceContext, caller: Caller, input: C
       resourceEnvironmentId: scope.environmentId,
     });
     if (!verdict.allowed) throw createRefused(ctx, caller, owner, scope, verdict.failed);
+    // Flink statements run as the key's owner wherever the owner has access, beyond the region.
+    if (scope.kind === 'Region') ensureMayAssign(ctx, caller, owner);
     // After the decision: a caller refused for this owner learns nothing about whether it exists.
     await requirePrincipal(tx, owner.id, '/spec/owner/id');
     // A key lets its holder act as its owner: no key for an owner who holds more than the caller.

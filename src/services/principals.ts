@@ -1,6 +1,7 @@
 import { KeyplaneError } from '../domain/errors.js';
 import { type PrincipalKind, principalKindOf } from '../domain/ids.js';
 import type { Store } from '../storage/store.js';
+import { type Caller, ensure, ORGANIZATION_ADMINS_LOCK, principalName } from './access.js';
 import { removeBindingsOn, removePrincipalAccess } from './access-removal.js';
 import type { ServiceContext } from './context.js';
 import { removeApiKeys } from './key-removal.js';
@@ -10,9 +11,29 @@ import { removeApiKeys } from './key-removal.js';
  * bindings others hold on it (ResourceOwner of a service account, say).
  */
 export async function deletePrincipalBelongings(ctx: ServiceContext, tx: Store, principalId: string, kind: PrincipalKind): Promise<void> {
+  await keepAnOrganizationAdmin(ctx, tx, principalId);
   await removeApiKeys(ctx, tx, { ownerId: principalId });
   await removePrincipalAccess(tx, principalId);
   await removeBindingsOn(tx, principalCrn(ctx, { id: principalId, kind }));
+}
+
+/**
+ * The organization keeps at least one OrganizationAdmin: the principal holding the last one
+ * cannot go. Serialised with the other removals of OrganizationAdmin bindings by one lock, so
+ * two admins deleting each other at once cannot both succeed.
+ */
+export async function keepAnOrganizationAdmin(ctx: ServiceContext, tx: Store, principalId: string): Promise<void> {
+  const organizationAdmin = { roleName: 'OrganizationAdmin', crnPattern: ctx.crn.organization() };
+  const principal = principalName(principalId);
+  if (!(await tx.find('roleBindings', { ...organizationAdmin, principal }))) return;
+  await tx.lock(ORGANIZATION_ADMINS_LOCK);
+  const holders = await tx.count('roleBindings', organizationAdmin);
+  if (holders <= 1) {
+    throw new KeyplaneError(
+      'bad_request',
+      `'${principal}' holds the organization's last OrganizationAdmin binding; bind OrganizationAdmin to another principal first`,
+    );
+  }
 }
 
 export interface PrincipalRef {
@@ -35,6 +56,15 @@ export function principalRef(rawId: string, pointer: string): PrincipalRef {
     });
   }
   return { id, kind };
+}
+
+/**
+ * Naming another principal as the identity something runs as (a ksqlDB app, a Flink key's
+ * statements) is using it: `ServiceAccount:Assign` or `User:Assign` on it, the Assigner's grant.
+ */
+export function ensureMayAssign(ctx: ServiceContext, caller: Caller, principal: PrincipalRef): void {
+  if (principal.id === caller.actor.principalId) return;
+  ensure(ctx, caller, `${principal.kind === 'User' ? 'User' : 'ServiceAccount'}:Assign`, principalCrn(ctx, principal));
 }
 
 /** The CRN role bindings name a principal by. */

@@ -10,7 +10,7 @@ import { blanket, type Caller, ensure, namedIds } from './access.js';
 import { removeBindingsOn, removeClusterAcls } from './access-removal.js';
 import { notFound, type ServiceContext, timestamp } from './context.js';
 import { removeApiKeys } from './key-removal.js';
-import { requirePrincipal } from './principals.js';
+import { ensureMayAssign, principalRef, requirePrincipal } from './principals.js';
 
 /** Kafka cluster settings Confluent accepts (cmk/v2). */
 export const kafkaAvailabilities = ['SINGLE_ZONE', 'MULTI_ZONE', 'LOW', 'HIGH'] as const;
@@ -261,12 +261,10 @@ export async function createResource(
       region = kafka.region;
       attributes.kafkaClusterId = kafka.id;
       if (input.credentialIdentityId !== undefined) {
+        // The app acts as that principal. Permission first: a refused caller learns nothing of
+        // whether the principal exists.
+        ensureMayAssign(ctx, caller, principalRef(input.credentialIdentityId, '/spec/credential_identity/id'));
         const principal = await requirePrincipal(tx, input.credentialIdentityId, '/spec/credential_identity/id');
-        // The app acts as that principal, so naming one is using it: Assigner's permission.
-        if (principal.id !== caller.actor.principalId) {
-          const assign = principal.kind === 'User' ? 'User:Assign' : 'ServiceAccount:Assign';
-          ensure(ctx, caller, assign, principal.kind === 'User' ? ctx.crn.user(principal.id) : ctx.crn.serviceAccount(principal.id));
-        }
         attributes.credentialIdentityId = principal.id;
       }
     } else if (type === 'schema-registry') {

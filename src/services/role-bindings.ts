@@ -7,7 +7,7 @@ import type { RegisteredResourceType } from '../domain/resources.js';
 import { isPrivileged, isRoleName, type RoleName, roleNames, roles } from '../domain/roles.js';
 import type { RoleBinding } from '../storage/schema.js';
 import type { Cursor, Page, PageRequest, Store, Where } from '../storage/store.js';
-import { type Caller, isOrganizationAdmin, listAll, unauthorized } from './access.js';
+import { type Caller, isOrganizationAdmin, listAll, ORGANIZATION_ADMINS_LOCK, unauthorized } from './access.js';
 import { onConflict, type ServiceContext, timestamp } from './context.js';
 
 export const roleBindingPath = (id: string) => `/iam/v2/role-bindings/${id}`;
@@ -81,36 +81,51 @@ function checkPattern(ctx: ServiceContext, value: string): { text: string; patte
 }
 
 /**
- * The object a pattern names, as a CRN for authorization: the pattern with the `*` stripped from
- * its last value. A binding reaches it exactly when it reaches everything the pattern covers
- * (a binding at `topic=ord*` reaches `topic=ord` and so may manage `topic=orders`, not `topic=or*`).
+ * What a pattern names, for authorization: the pattern with the `*` stripped from its last
+ * value, marked as a prefix. A binding reaches it exactly when it reaches everything the pattern
+ * covers: `topic=ord*` reaches `topic=orders*`; neither `topic=or*`'s literal cousin
+ * `topic=orders` nor anything at `topic=o*` is reached by `topic=ord*`.
  */
-function scopeOf(pattern: BindingPattern): Crn {
-  return { authority: CRN_AUTHORITY, segments: pattern.segments };
+interface Scope {
+  crn: Crn;
+  prefix: boolean;
+}
+
+function scopeOf(pattern: BindingPattern): Scope {
+  return { crn: { authority: CRN_AUTHORITY, segments: pattern.segments }, prefix: pattern.prefix };
 }
 
 /** The scope of a stored binding; one whose pattern no longer parses is the organization's to manage. */
-function scopeOfStored(ctx: ServiceContext, crnPattern: string): Crn {
+function scopeOfStored(ctx: ServiceContext, crnPattern: string): Scope {
   const parsed = parseBindingPattern(crnPattern, ctx.orgId);
-  return parsed.ok ? scopeOf(parsed.pattern) : parseCrn(ctx.crn.organization())!;
+  return parsed.ok ? scopeOf(parsed.pattern) : { crn: parseCrn(ctx.crn.organization())!, prefix: false };
 }
 
-function allowed(ctx: ServiceContext, caller: Caller, operation: string, scope: Crn): boolean {
-  return decide({ principal: caller.principal, operation, resource: scope, orgId: ctx.orgId, bindings: caller.bindings }).allowed;
+function allowed(ctx: ServiceContext, caller: Caller, operation: string, scope: Scope): boolean {
+  return decide({
+    principal: caller.principal,
+    operation,
+    resource: scope.crn,
+    resourceIsPrefix: scope.prefix,
+    orgId: ctx.orgId,
+    bindings: caller.bindings,
+  }).allowed;
 }
 
 /**
  * What the caller may do with a binding: `RoleBinding:<action>` on its scope; for a privileged
- * role (OrganizationAdmin, AccountAdmin) also be an OrganizationAdmin, so nobody grants or
- * takes away more than they hold.
+ * role (OrganizationAdmin, AccountAdmin), or any role bound on the whole organization, also be
+ * an OrganizationAdmin, so nobody grants or takes away more than they hold.
  */
-function mayManage(ctx: ServiceContext, caller: Caller, action: 'Create' | 'Delete', roleName: string, crnPattern: string, scope: Crn): void {
+function mayManage(ctx: ServiceContext, caller: Caller, action: 'Create' | 'Delete', roleName: string, crnPattern: string, scope: Scope): void {
   const operation = `RoleBinding:${action}`;
   if (!allowed(ctx, caller, operation, scope)) throw unauthorized(caller, operation, crnPattern);
-  if (isPrivileged(roleName) && !isOrganizationAdmin(ctx, caller)) {
+  const organizationWide = scope.crn.segments.length === 1;
+  if ((isPrivileged(roleName) || organizationWide) && !isOrganizationAdmin(ctx, caller)) {
+    const what = isPrivileged(roleName) ? roleName : `${roleName} on the whole organization`;
     throw new KeyplaneError(
       'user_unauthorized',
-      `The principal '${caller.principal}' is not allowed to perform ${operation} for ${roleName}: only an OrganizationAdmin may grant or remove it`,
+      `The principal '${caller.principal}' is not allowed to perform ${operation} for ${what}: only an OrganizationAdmin may grant or remove it`,
     );
   }
 }
@@ -128,9 +143,8 @@ const registeredAt = {
 } as const satisfies Record<string, { type: RegisteredResourceType; noun: string }>;
 
 /** Every object the pattern names must exist, each in the place the pattern puts it. */
-async function checkTargetsExist(ctx: ServiceContext, pattern: BindingPattern): Promise<void> {
+async function checkTargetsExist(store: Store, pattern: BindingPattern): Promise<void> {
   const fail = (detail: string) => badField('/crn_pattern', detail);
-  const { store } = ctx;
   let environmentId = '';
   for (const [index, { type, value }] of pattern.segments.entries()) {
     const wildcard = pattern.prefix && index === pattern.segments.length - 1;
@@ -182,21 +196,25 @@ export async function createRoleBinding(ctx: ServiceContext, caller: Caller, inp
     throw badField('/crn_pattern', `${roleName} can be bound at ${role.scopes.join(', ')}, not ${pattern.scope}`);
   }
   mayManage(ctx, caller, 'Create', roleName, text, scopeOf(pattern));
-  const principal = await checkPrincipal(ctx.store, input.principal);
-  await checkTargetsExist(ctx, pattern);
-  const binding: RoleBinding = {
-    id: newId('roleBinding', ctx.randomBytes),
-    principal,
-    roleName,
-    crnPattern: text,
-    createdAt: timestamp(ctx),
-  };
   return onConflict(
+    // One transaction: the principal and the objects the pattern names are read where the
+    // binding is written, so a concurrent delete cannot leave it naming what is gone.
+    () =>
+      ctx.store.transaction(async (tx) => {
+        const principal = await checkPrincipal(tx, input.principal);
+        await checkTargetsExist(tx, pattern);
+        const binding: RoleBinding = {
+          id: newId('roleBinding', ctx.randomBytes),
+          principal,
+          roleName,
+          crnPattern: text,
+          createdAt: timestamp(ctx),
+        };
+        await tx.insert('roleBindings', binding);
+        return binding;
+      }),
     async () => {
-      await ctx.store.insert('roleBindings', binding);
-      return binding;
-    },
-    async () => {
+      const principal = normalisePrincipal(input.principal.trim());
       const existing = await ctx.store.find('roleBindings', { principal, roleName, crnPattern: text });
       return new KeyplaneError('resource_already_exists', `${principal} already has ${roleName} at ${text}`, {
         location: existing ? roleBindingPath(existing.id) : undefined,
@@ -297,7 +315,7 @@ export async function deleteRoleBinding(ctx: ServiceContext, caller: Caller, id:
     mayManage(ctx, caller, 'Delete', binding.roleName, binding.crnPattern, scopeOfStored(ctx, binding.crnPattern));
     const orgCrn = ctx.crn.organization();
     if (binding.roleName === 'OrganizationAdmin' && binding.crnPattern === orgCrn) {
-      await tx.lock('organization-admins');
+      await tx.lock(ORGANIZATION_ADMINS_LOCK);
       const admins = await tx.count('roleBindings', { roleName: 'OrganizationAdmin', crnPattern: orgCrn });
       if (admins <= 1) {
         throw new KeyplaneError(

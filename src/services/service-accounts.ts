@@ -132,6 +132,9 @@ export async function deleteServiceAccount(ctx: ServiceContext, caller: Caller, 
   ensureOnAccount(ctx, caller, 'ServiceAccount:Delete', id);
   await ctx.store.transaction(async (tx) => {
     const account = await requireRow(tx, 'serviceAccounts', id);
+    if (caller.actor.principalId === account.id) {
+      throw new KeyplaneError('bad_request', `Service account '${account.id}' is the caller; an account cannot delete itself, ask an administrator`);
+    }
     await ensureStandingOver(ctx, tx, caller, account.id, 'ServiceAccount:Delete', ctx.crn.serviceAccount(account.id));
     await deletePrincipalBelongings(ctx, tx, account.id, 'ServiceAccount');
     await tx.delete('serviceAccounts', account.id);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type Reply, startTestKeyplane, type TestKeyplane } from '../../../test/support/harness.js';
 import { addPrincipal, type Binding, crns, grant, type TestPrincipal } from '../../../test/support/principals.js';
 import { type Caller, callerFor, can } from '../../services/access.js';
@@ -405,7 +405,11 @@ describe('API keys, endpoint by endpoint', () => {
 
   describe('EnvironmentAdmin', () => {
     it('manages every key on the resources of its environment, whoever owns them', async () => {
-      const envAdmin = await user([{ role: 'EnvironmentAdmin', crn: c.environment(w.envA) }]);
+      // Flink keys run statements as their owner: issuing one for saB also takes Assigner on it.
+      const envAdmin = await user([
+        { role: 'EnvironmentAdmin', crn: c.environment(w.envA) },
+        { role: 'Assigner', crn: c.serviceAccount(saB.id) },
+      ]);
       for (const resource of [{ id: w.lkcA1 }, { id: w.srA }, { id: w.ksqlA }, { id: REGION, environment: w.envA }]) {
         const key = expectStatus(await create(envAdmin.auth, saB.id, resource), 202);
         expectStatus(await kp.call('PATCH', `/iam/v2/api-keys/${key.id}`, { auth: envAdmin.auth, body: { spec: { description: 'ok' } } }), 200);
@@ -441,7 +445,10 @@ describe('API keys, endpoint by endpoint', () => {
 
   describe('FlinkAdmin', () => {
     it('manages Flink keys in its environment only, and no Kafka keys there', async () => {
-      const flink = await user([{ role: 'FlinkAdmin', crn: c.environment(w.envA) }]);
+      const flink = await user([
+        { role: 'FlinkAdmin', crn: c.environment(w.envA) },
+        { role: 'Assigner', crn: c.serviceAccount(saB.id) },
+      ]);
       expectStatus(await create(flink.auth, saB.id, { id: REGION, environment: w.envA }), 202);
       expectRefused(await create(flink.auth, saB.id, { id: REGION, environment: w.envB }), c.serviceAccount(saB.id), 'ApiKey:Manage');
       expectRefused(await create(flink.auth, saB.id, { id: w.lkcA1 }), c.serviceAccount(saB.id), 'ApiKey:Manage');
@@ -666,6 +673,44 @@ describe('no one acts as, or removes, a principal who holds more than they do', 
     expectStatus(await cloudKey(account.id, owner.auth), 202);
     await grant(kp, account.principal, [{ role: 'AccountAdmin', crn: c.organization() }]);
     expectBeyond(await cloudKey(account.id, owner.auth), 'AccountAdmin');
+  });
+
+  it('gives a Flink key for another principal only to a caller who may assign it', async () => {
+    const env = expectStatus(await kp.call('POST', '/org/v2/environments', { body: { display_name: 'flink' } }), 201).id as string;
+    const flinkAdmin = await addPrincipal(kp, 'user', [{ role: 'FlinkAdmin', crn: c.environment(env) }]);
+    const account = await addPrincipal(kp, 'service-account');
+    const body = keyBody(account.id, { id: REGION, environment: env });
+    const refused = await kp.call('POST', '/iam/v2/api-keys', { auth: flinkAdmin.auth, body });
+    expect(refused.status, refused.text).toBe(403);
+    expect(refused.body.errors[0].detail).toContain('ServiceAccount:Assign');
+    await grant(kp, flinkAdmin.principal, [{ role: 'Assigner', crn: c.serviceAccount(account.id) }]);
+    expectStatus(await kp.call('POST', '/iam/v2/api-keys', { auth: flinkAdmin.auth, body }), 202);
+    expectStatus(await kp.call('POST', '/iam/v2/api-keys', { auth: flinkAdmin.auth, body: keyBody(flinkAdmin.id, { id: REGION, environment: env }) }), 202);
+  });
+
+  it('keeps an OrganizationAdmin when two delete each other at once, and a service account cannot delete itself', async () => {
+    // A server of its own: the other tests here add OrganizationAdmins of their own.
+    const kp = await startTestKeyplane();
+    onTestFinished(() => kp.close());
+    const c = crns(kp);
+    const first = await addPrincipal(kp, 'user', [{ role: 'OrganizationAdmin', crn: c.organization() }]);
+    const second = await addPrincipal(kp, 'user', [{ role: 'OrganizationAdmin', crn: c.organization() }]);
+    // The initial admin steps aside, so these two are the only OrganizationAdmins.
+    const initial = (await kp.keyplane.services.store.find('roleBindings', { principal: `User:${kp.admin.userId}`, roleName: 'OrganizationAdmin' }))!;
+    expectStatus(await kp.call('DELETE', `/iam/v2/role-bindings/${initial.id}`, { auth: first.auth }), 200);
+    const results = await Promise.all([
+      kp.call('DELETE', `/iam/v2/users/${second.id}`, { auth: first.auth }),
+      kp.call('DELETE', `/iam/v2/users/${first.id}`, { auth: second.auth }),
+    ]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses[0], results.map((r) => r.text).join('\n')).toBe(204);
+    expect(statuses[1]).toBeGreaterThanOrEqual(400);
+    expect(await kp.keyplane.services.store.count('roleBindings', { roleName: 'OrganizationAdmin', crnPattern: c.organization() })).toBe(1);
+    const survivor = results[0]!.status === 204 ? first : second;
+    const account = await addPrincipal(kp, 'service-account', [{ role: 'OrganizationAdmin', crn: c.organization() }]);
+    const self = await kp.call('DELETE', `/iam/v2/service-accounts/${account.id}`, { auth: account.auth });
+    expect(self.status, self.text).toBe(400);
+    expectStatus(await kp.call('DELETE', `/iam/v2/service-accounts/${account.id}`, { auth: survivor.auth }), 204);
   });
 
   it('refuses an AccountAdmin renaming or deleting the OrganizationAdmin, and allows it for others', async () => {

@@ -406,13 +406,34 @@ describe('role bindings: who may grant what', () => {
     await bind(target.principal, 'DeveloperRead', a.topic('*'));
   });
 
+  it('does not let the owner of one topic reach every topic that starts with its name', async () => {
+    const a = await addCluster();
+    const owner = await addPrincipal(kp, 'user', [{ role: 'ResourceOwner', crn: a.topic('orders') }]);
+    const target = await addPrincipal(kp, 'user');
+    await bind(target.principal, 'DeveloperRead', a.topic('orders'), owner.auth);
+    for (const principal of [owner.principal, target.principal]) {
+      expectError(await post({ principal, role_name: 'ResourceOwner', crn_pattern: a.topic('orders*') }, owner.auth), 403, 'user_unauthorized');
+    }
+    // Nor see or remove a binding on such a prefix that someone else holds.
+    const prefixed = await bind(target.principal, 'DeveloperRead', a.topic('orders*'));
+    expectError(await kp.call('GET', `${BASE}/${prefixed.id}`, { auth: owner.auth }), 404, 'role_binding_not_found');
+    expectError(await kp.call('DELETE', `${BASE}/${prefixed.id}`, { auth: owner.auth }), 404, 'role_binding_not_found');
+  });
+
   it('keeps OrganizationAdmin and AccountAdmin for OrganizationAdmins to grant', async () => {
     const accountAdmin = await addPrincipal(kp, 'user', [{ role: 'AccountAdmin', crn: org }]);
     const sa = await addPrincipal(kp, 'service-account');
     const target = await addPrincipal(kp, 'user');
-    // What AccountAdmin manages: principals, and non-privileged roles at the organization.
+    // What AccountAdmin manages: roles on principals. Nothing on the whole organization, where
+    // ResourceKeyAdmin or MetricsViewer would reach every cluster.
     await bind(target.principal, 'ResourceOwner', c.serviceAccount(sa.id), accountAdmin.auth);
-    await bind(target.principal, 'MetricsViewer', org, accountAdmin.auth);
+    for (const role_name of ['MetricsViewer', 'ResourceKeyAdmin']) {
+      for (const principal of [target.principal, accountAdmin.principal]) {
+        const res = await post({ principal, role_name, crn_pattern: org }, accountAdmin.auth);
+        expectError(res, 403, 'user_unauthorized');
+        expect(res.body.errors[0].detail).toContain(`${role_name} on the whole organization`);
+      }
+    }
     for (const role_name of ['AccountAdmin', 'OrganizationAdmin']) {
       for (const principal of [target.principal, accountAdmin.principal]) {
         const res = await post({ principal, role_name, crn_pattern: org }, accountAdmin.auth);
