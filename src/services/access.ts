@@ -30,7 +30,7 @@ export async function listAll<T extends TableName>(store: Store, table: T, where
   const out: Row<T>[] = [];
   let after: Cursor | undefined;
   do {
-    const page = await store.list(table, where, { limit: 1000, after });
+    const page = await store.list(table, where, { limit: 1000, after, total: false });
     out.push(...page.items);
     after = page.next;
   } while (after);

@@ -253,6 +253,7 @@ export class KyselyStore implements Store {
     const items = rows.slice(0, page.limit);
     const last = items.at(-1) as { createdAt: string; id: string } | undefined;
     const next: Cursor | undefined = rows.length > page.limit && last ? { createdAt: last.createdAt, id: last.id } : undefined;
+    if (page.total === false) return { items, ...(next ? { next } : {}) };
     const total = await this.countUpTo(table, where, LIST_TOTAL_CAP);
     return { items, ...(total <= LIST_TOTAL_CAP ? { total } : {}), ...(next ? { next } : {}) };
   }

@@ -191,6 +191,16 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       expect(await store.count('apiKeys', {})).toBe(LIST_TOTAL_CAP + 1);
     });
 
+    it('leaves the total out when asked not to count, and pages the same', async () => {
+      for (let i = 0; i < 5; i++) await store.insert('apiKeys', key(`N${i}`, i));
+      const first = await store.list('apiKeys', {}, { limit: 3, total: false });
+      expect(first.total).toBeUndefined();
+      expect(first.items.map((k) => k.id)).toEqual(['N0', 'N1', 'N2']);
+      const second = await store.list('apiKeys', {}, { limit: 3, after: first.next, total: false });
+      expect(second.items.map((k) => k.id)).toEqual(['N3', 'N4']);
+      expect(second.next).toBeUndefined();
+    });
+
     it('gives no next cursor when the last page is exactly full', async () => {
       for (let i = 0; i < 10; i++) await store.insert('apiKeys', key(`K${i}`, i));
       const page = await store.list('apiKeys', {}, { limit: 10 });

@@ -25,6 +25,8 @@ export interface Cursor {
 export interface PageRequest {
   limit: number;
   after?: Cursor | undefined;
+  /** `false` skips counting the matches (one query less) where no caller shows the total. */
+  total?: boolean;
 }
 
 /**
