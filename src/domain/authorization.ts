@@ -292,14 +292,31 @@ export function decide(input: DecisionInput): Decision {
   return { allowed: false, reason: 'no_grant', detail: `No role binding or ACL grants ${principal} ${operation}` };
 }
 
+type BoundPattern = { binding: BindingRule; role: RoleName; pattern: BindingPattern };
+
+/**
+ * Parsed patterns by bindings list, principal and organization. One request decides many
+ * operations over the same caller's bindings; each list is parsed once, and forgotten with it.
+ */
+const parsedLists = new WeakMap<readonly BindingRule[], Map<string, BoundPattern[]>>();
+
 /** The principal's bindings whose patterns parse, with their roles. */
-function boundPatterns(principal: string, bindings: readonly BindingRule[], orgId: string) {
-  const out: Array<{ binding: BindingRule; role: RoleName; pattern: BindingPattern }> = [];
+function boundPatterns(principal: string, bindings: readonly BindingRule[], orgId: string): BoundPattern[] {
+  let byPrincipal = parsedLists.get(bindings);
+  if (!byPrincipal) {
+    byPrincipal = new Map();
+    parsedLists.set(bindings, byPrincipal);
+  }
+  const key = `${principal} ${orgId}`;
+  let out = byPrincipal.get(key);
+  if (out) return out;
+  out = [];
   for (const binding of bindings) {
     if (binding.principal !== principal || !isRoleName(binding.roleName)) continue;
     const parsed = parseBindingPattern(binding.crnPattern, orgId);
     if (parsed.ok) out.push({ binding, role: binding.roleName, pattern: parsed.pattern });
   }
+  byPrincipal.set(key, out);
   return out;
 }
 

@@ -249,14 +249,18 @@ export async function reserveAuthenticationAttempt(c: Context<AppEnv>, keyId: st
  * made with `app.request()`). X-Forwarded-For is not read: any caller can send it.
  */
 export function sourceAddress(c: Context<AppEnv>): string {
-  let address: string | undefined;
-  try {
-    address = getConnInfo(c).remote.address;
-  } catch {
-    address = undefined;
+  let address = addresses.get(c.req.raw);
+  if (address === undefined) {
+    // Without a Node request there is no socket, and getConnInfo would throw to say so.
+    const remote = (c.env as { incoming?: unknown } | undefined)?.incoming ? getConnInfo(c).remote.address : undefined;
+    address = remote ? addressKey(remote) : 'unknown';
+    addresses.set(c.req.raw, address);
   }
-  return address ? addressKey(address) : 'unknown';
+  return address;
 }
+
+/** Each request's address, read once however many buckets count it. */
+const addresses = new WeakMap<Request, string>();
 
 /**
  * The name an address is counted under. An IPv6 caller is counted by its /64, the block one

@@ -2,12 +2,13 @@ import type { Store } from '../storage/store.js';
 import { listAll, principalName } from './access.js';
 
 /**
- * Role bindings on the object `crn` names and on everything inside it. Called in the
- * transaction that deletes the object, so no binding outlives what it names.
+ * Role bindings on the objects the CRNs name and on everything inside them. Called in the
+ * transaction that deletes the objects, so no binding outlives what it names.
  */
-export async function removeBindingsOn(tx: Store, crn: string): Promise<void> {
+export async function removeBindingsOn(tx: Store, ...crns: string[]): Promise<void> {
   const bindings = await listAll(tx, 'roleBindings', {});
-  const ids = bindings.filter((b) => b.crnPattern === crn || b.crnPattern.startsWith(`${crn}/`)).map((b) => b.id);
+  const on = (pattern: string) => crns.some((crn) => pattern === crn || pattern.startsWith(`${crn}/`));
+  const ids = bindings.filter((b) => on(b.crnPattern)).map((b) => b.id);
   if (ids.length > 0) await tx.deleteWhere('roleBindings', { id: ids });
 }
 
@@ -18,7 +19,7 @@ export async function removePrincipalAccess(tx: Store, principalId: string): Pro
   await tx.deleteWhere('kafkaAcls', { principal });
 }
 
-/** Every ACL of a cluster, when the cluster goes. */
-export async function removeClusterAcls(tx: Store, clusterId: string): Promise<void> {
-  await tx.deleteWhere('kafkaAcls', { clusterId });
+/** Every ACL of the clusters, when they go. */
+export async function removeClusterAcls(tx: Store, clusterIds: readonly string[]): Promise<void> {
+  await tx.deleteWhere('kafkaAcls', { clusterId: clusterIds });
 }

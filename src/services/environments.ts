@@ -109,9 +109,11 @@ export async function deleteEnvironment(ctx: ServiceContext, caller: Caller, id:
     const current = await requireRow(tx, 'environments', id);
     ensure(ctx, caller, 'Environment:Delete', ctx.crn.environment(current.id));
     await removeApiKeys(ctx, tx, { resourceEnvironmentId: current.id });
-    for (const cluster of await listAll(tx, 'resources', { type: 'kafka', environmentId: current.id })) {
-      await removeClusterAcls(tx, cluster.id);
-    }
+    const clusters = await listAll(tx, 'resources', { type: 'kafka', environmentId: current.id });
+    await removeClusterAcls(
+      tx,
+      clusters.map((cluster) => cluster.id),
+    );
     await removeBindingsOn(tx, ctx.crn.environment(current.id));
     await tx.deleteWhere('resources', { environmentId: current.id });
     await tx.delete('environments', current.id);

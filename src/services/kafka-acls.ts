@@ -26,9 +26,9 @@ const HOST_MAX = 64;
 
 export const kafkaAclsPath = (clusterId: string) => `/kafka/v3/clusters/${clusterId}/acls`;
 
-/** The ACL's `self`: the collection filtered down to exactly this rule, as Kafka REST writes it. */
-export function kafkaAclPath(acl: KafkaAcl): string {
-  const query = new URLSearchParams({
+/** The seven fields that make an ACL what it is, by Kafka REST's names. */
+export function aclRule(acl: KafkaAcl) {
+  return {
     resource_type: acl.resourceType,
     resource_name: acl.resourceName,
     pattern_type: acl.patternType,
@@ -36,8 +36,12 @@ export function kafkaAclPath(acl: KafkaAcl): string {
     host: acl.host,
     operation: acl.operation,
     permission: acl.permission,
-  });
-  return `${kafkaAclsPath(acl.clusterId)}?${query}`;
+  };
+}
+
+/** The ACL's `self`: the collection filtered down to exactly this rule, as Kafka REST writes it. */
+export function kafkaAclPath(acl: KafkaAcl): string {
+  return `${kafkaAclsPath(acl.clusterId)}?${new URLSearchParams(aclRule(acl))}`;
 }
 
 /** One ACL as a client sends it, in Kafka REST's terms; every field is required. */

@@ -441,9 +441,12 @@ export async function deleteResource(
     for (const ksqldbId of ksqldb) ensure(ctx, caller, operation('ksqldb', 'Delete'), resourceCrn(ctx, 'ksqldb', env, ksqldbId));
     const ids = [current.id, ...ksqldb];
     await removeApiKeys(ctx, tx, { resourceId: ids });
-    if (type === 'kafka') await removeClusterAcls(tx, current.id);
-    await removeBindingsOn(tx, resourceCrn(ctx, type, env, current.id));
-    for (const ksqldbId of ksqldb) await removeBindingsOn(tx, resourceCrn(ctx, 'ksqldb', env, ksqldbId));
+    if (type === 'kafka') await removeClusterAcls(tx, [current.id]);
+    await removeBindingsOn(
+      tx,
+      resourceCrn(ctx, type, env, current.id),
+      ...ksqldb.map((ksqldbId) => resourceCrn(ctx, 'ksqldb', env, ksqldbId)),
+    );
     await tx.deleteWhere('resources', { id: ids });
   });
 }

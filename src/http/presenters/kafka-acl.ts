@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { kafkaAclPath } from '../../services/kafka-acls.js';
+import { aclRule, kafkaAclPath } from '../../services/kafka-acls.js';
 import type { KafkaAcl } from '../../storage/schema.js';
 import type { AppEnv } from '../types.js';
 import { link } from './common.js';
@@ -10,13 +10,7 @@ export function presentKafkaAcl(c: Context<AppEnv>, acl: KafkaAcl) {
     kind: 'KafkaAcl',
     metadata: { self: link(c, kafkaAclPath(acl)) },
     cluster_id: acl.clusterId,
-    resource_type: acl.resourceType,
-    resource_name: acl.resourceName,
-    pattern_type: acl.patternType,
-    principal: acl.principal,
-    host: acl.host,
-    operation: acl.operation,
-    permission: acl.permission,
+    ...aclRule(acl),
   };
 }
 
