@@ -1,7 +1,9 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { type Config, databaseLocation } from './config.js';
 import { createApp } from './http/app.js';
+import { type FastPathDeps, withNginxFastPath } from './http/nginx-fast-path.js';
 import { createLogger, type Logger } from './logger.js';
 import { type BootstrapResult, bootstrap, checkBootstrapCredentials } from './services/bootstrap.js';
 import { createContext, type ServiceContext } from './services/context.js';
@@ -16,6 +18,8 @@ import { describeDriverError } from './storage/store.js';
 export interface Keyplane {
   services: ServiceContext;
   app: ReturnType<typeof createApp>['app'];
+  /** What the data plane's fast path answers with: the app's services, buckets and logger. */
+  dataPlane: FastPathDeps;
   initialCredentials: BootstrapResult['initialCredentials'];
   close(): Promise<void>;
 }
@@ -73,7 +77,7 @@ export async function createKeyplane(config: Config, logger: Logger = createLogg
       ...defaultInvalidationOptions,
       onError: (error) => logger.warn('key cache resync failed', { cause: error instanceof Error ? error.message : String(error) }),
     });
-    const { app } = createApp({
+    const { app, limits } = createApp({
       services,
       logger,
       http: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes, rateLimits: config.rateLimits },
@@ -81,6 +85,7 @@ export async function createKeyplane(config: Config, logger: Logger = createLogg
     return {
       services,
       app,
+      dataPlane: { services, limits, logger },
       initialCredentials: boot.initialCredentials,
       close: async () => {
         invalidation.stop();
@@ -100,8 +105,11 @@ export interface RunningServer {
 }
 
 export async function listen(keyplane: Keyplane, host: string, port: number): Promise<RunningServer> {
+  const server = createServer(withNginxFastPath(keyplane.dataPlane, getRequestListener(keyplane.app.fetch)));
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: keyplane.app.fetch, hostname: host, port }, (info: AddressInfo) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const info = server.address() as AddressInfo;
       const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       resolve({
         url: `http://${shownHost}:${info.port}`,
@@ -109,10 +117,9 @@ export async function listen(keyplane: Keyplane, host: string, port: number): Pr
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
-            if ('closeAllConnections' in server) server.closeAllConnections();
+            server.closeAllConnections();
           }).then(() => keyplane.close()),
       });
     });
-    server.once('error', reject);
   });
 }

@@ -6,7 +6,9 @@
  * Operations are written `<Type>:<Action>`. Management operations name the kind of object the
  * call acts on (`Environment:Alter` on an environment's CRN; `KafkaCluster:Create` on the
  * environment it is created in); data-plane operations name a Kafka, Schema Registry, ksqlDB or
- * Flink resource (`Topic:Read` on a topic's CRN). `*` matches any type or action.
+ * Flink resource (`Topic:Read` on a topic's CRN). `ApiKey:Verify` on a resource's CRN lets a
+ * Cloud API key call the data plane's verification endpoints for that resource. `*` matches any
+ * type or action.
  */
 
 /** CRN segment types a role binding's pattern can end in: the scopes roles are bound at. */
@@ -110,7 +112,17 @@ export const roles = {
     scopes: ['cloud-cluster'],
     grants: [
       {
-        operations: ['KafkaCluster:Describe', 'KafkaCluster:Alter', 'KafkaCluster:IdempotentWrite', 'ApiKey:Manage', 'Acl:*', 'RoleBinding:*', 'Metrics:View', ...kafkaData],
+        operations: [
+          'KafkaCluster:Describe',
+          'KafkaCluster:Alter',
+          'KafkaCluster:IdempotentWrite',
+          'ApiKey:Manage',
+          'ApiKey:Verify',
+          'Acl:*',
+          'RoleBinding:*',
+          'Metrics:View',
+          ...kafkaData,
+        ],
       },
     ],
   },
@@ -201,7 +213,7 @@ export const roles = {
     scopes: ['environment'],
     grants: [
       { operations: ['Environment:Describe', 'FlinkRegion:*', 'FlinkStatement:*'] },
-      { operations: ['ApiKey:Manage'], on: ['flink-region'] },
+      { operations: ['ApiKey:Manage', 'ApiKey:Verify'], on: ['flink-region'] },
     ],
   },
   FlinkDeveloper: {

@@ -23,8 +23,11 @@ export interface Operation {
   query?: QueryParameter[];
   /** Success status → description. Error responses are added for every operation. */
   responses: Record<number, string>;
-  /** Defaults to true: HTTP Basic with a Cloud or Global API key. */
-  authenticated?: boolean;
+  /**
+   * Defaults to true: HTTP Basic with a Cloud or Global API key. `verifier`: the data plane's
+   * endpoints, which authenticate their caller (and throttle) themselves.
+   */
+  authenticated?: boolean | 'verifier';
 }
 
 export class Api {
@@ -46,8 +49,10 @@ export class Api {
       method: operation.method.toUpperCase(),
     });
     const path = operation.path.replace(/\{(\w+)\}/g, ':$1');
-    if (operation.authenticated === false) this.app.on(operation.method.toUpperCase(), path, limitByAddress, handler);
-    else this.app.on(operation.method.toUpperCase(), path, this.auth, handler);
+    const method = operation.method.toUpperCase();
+    if (operation.authenticated === false) this.app.on(method, path, limitByAddress, handler);
+    else if (operation.authenticated === 'verifier') this.app.on(method, path, handler);
+    else this.app.on(method, path, this.auth, handler);
   }
 }
 

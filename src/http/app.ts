@@ -8,8 +8,9 @@ import { describeDriverError, StoreUnavailable } from '../services/context.js';
 import { Api, openApiDocument } from './api.js';
 import { WWW_AUTHENTICATE } from './auth.js';
 import { fail, failure } from './failure.js';
-import { limitAddress, limitByAddress, RateLimits, rateLimiting } from './rate-limit.js';
+import { DATA_PLANE_PATH, limitAddress, limitByAddress, RateLimits, rateLimiting } from './rate-limit.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerDataPlaneRoutes } from './routes/data-plane.js';
 import { registerEnvironmentRoutes } from './routes/environments.js';
 import { registerFlinkRegionRoutes } from './routes/flink-regions.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -33,12 +34,17 @@ export interface AppDeps {
   logger: Logger;
 }
 
-export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppEnv>; api: Api } {
+/** The caller's X-Request-Id when it is a sane one, else a new id. */
+export function requestIdFor(incoming: string | undefined): string {
+  return incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+}
+
+export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppEnv>; api: Api; limits: RateLimits } {
   const app = new Hono<AppEnv>();
+  const limits = new RateLimits(http.rateLimits);
 
   app.use(async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFor(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('services', services);
     c.set('http', http);
@@ -46,8 +52,10 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     const started = performance.now();
     await next();
     c.header('X-Request-Id', requestId);
-    // The path only: a query string is the caller's and could hold anything.
-    logger.info('request', {
+    // The path only: a query string is the caller's and could hold anything. The data plane's
+    // requests are its resources' traffic: logged only at debug.
+    const log = c.req.path.startsWith(DATA_PLANE_PATH) ? logger.debug : logger.info;
+    log('request', {
       request_id: requestId,
       method: c.req.method,
       path: c.req.path,
@@ -57,7 +65,7 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     });
   });
 
-  app.use(rateLimiting(new RateLimits(http.rateLimits)));
+  app.use(rateLimiting(limits));
 
   // No stored text may hold NUL (PostgreSQL cannot), so no id or filter holding one can match.
   app.use(async (c, next) => {
@@ -108,11 +116,12 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
   registerServiceQuotaRoutes(api);
   registerRoleBindingRoutes(api);
   registerKafkaAclRoutes(api);
+  registerDataPlaneRoutes(api);
 
   const document = openApiDocument(api.operations, http.publicUrl, VERSION);
   app.get('/openapi.json', limitByAddress, (c) => c.json(document));
 
-  return { app, api };
+  return { app, api, limits };
 }
 
 function refuseNulInUrl(url: string): never {

@@ -3,7 +3,7 @@ import { KeyplaneError } from '../domain/errors.js';
 import { isApiKeyId } from '../domain/ids.js';
 import { keyScopes } from '../domain/resources.js';
 import { type Authentication, authenticateManagement } from '../services/authenticate.js';
-import { limitAddress, limitPrincipal, reserveAuthenticationAttempt } from './rate-limit.js';
+import { limitAddress, limitPrincipal, reserveAuthenticationAttempt, sourceAddress } from './rate-limit.js';
 import type { AppEnv } from './types.js';
 
 export const WWW_AUTHENTICATE = 'Basic realm="Keyplane", charset="UTF-8"';
@@ -45,7 +45,7 @@ export function requireManagementKey(): MiddlewareHandler<AppEnv> {
     const attempt = await reserveAuthenticationAttempt(c, keyId);
     let result: Authentication;
     try {
-      result = await authenticateManagement(c.get('services'), credentials.key, credentials.secret);
+      result = await authenticateManagement(c.get('services'), credentials.key, credentials.secret, sourceAddress(c));
     } catch (error) {
       // Not an answer about the secret (the database is down, say): not a failed attempt.
       attempt.finish({ failed: false });

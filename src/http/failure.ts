@@ -5,13 +5,13 @@ import { errorStatus } from './error-status.js';
 import { link } from './presenters/common.js';
 import type { AppEnv } from './types.js';
 
-/** The Confluent `Failure` envelope for one error. */
-export function failureBody(requestId: string, error: KeyplaneError) {
+/** The Confluent `Failure` envelope for one error; `status` where an endpoint answers another than the code's. */
+export function failureBody(requestId: string, error: KeyplaneError, status: number = errorStatus[error.code]) {
   return {
     errors: [
       {
         id: requestId,
-        status: String(errorStatus[error.code]),
+        status: String(status),
         code: error.code,
         title: error.title,
         detail: error.detail,

@@ -61,6 +61,12 @@ export class BucketMap {
     return bucket ? refill(bucket, this.limits, now) : fullBucket(this.limits, now);
   }
 
+  /** Whether a token is there to take; allocates nothing for a name with no bucket (a full one). */
+  hasToken(name: string, now: number): boolean {
+    const bucket = this.recent.get(name) ?? this.older.get(name);
+    return bucket === undefined || remaining(refill(bucket, this.limits, now)) >= 1;
+  }
+
   /** Takes one token if there is one. */
   take(name: string, now: number): { allowed: boolean; bucket: TokenBucket } {
     const result = take(this.peek(name, now), this.limits, now);
@@ -170,12 +176,17 @@ export function rateLimiting(limits: RateLimits): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set('rateLimits', limits);
     await next();
+    // The data plane carries its resources' traffic: only its failed authentications are limited.
+    if (c.req.path.startsWith(DATA_PLANE_PATH) && c.get('rateLimit') === undefined) return;
     const state = (c.get('rateLimit') as RateLimitState | undefined) ?? count(c, limits.addresses, sourceAddress(c)).state;
     c.header('X-RateLimit-Limit', String(state.limits.capacity));
     c.header('X-RateLimit-Remaining', String(remaining(state.bucket)));
     c.header('X-RateLimit-Reset', String(secondsUntilFull(state.bucket, state.limits)));
   };
 }
+
+/** Where the data plane's endpoints live. */
+export const DATA_PLANE_PATH = '/v1/';
 
 /** For routes that need no credentials: counts the request against its source address. */
 export const limitByAddress: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -208,25 +219,38 @@ export interface AuthenticationAttempt {
  * that finds a bucket empty only because other attempts are still being checked waits for one
  * of them to finish instead, so that a burst of right secrets is not refused.
  */
-export async function reserveAuthenticationAttempt(c: Context<AppEnv>, keyId: string | undefined): Promise<AuthenticationAttempt> {
-  const limits = c.get('rateLimits');
-  const address = sourceAddress(c);
+export function reserveAuthenticationAttempt(c: Context<AppEnv>, keyId: string | undefined): Promise<AuthenticationAttempt> {
+  return reserveAttempt(c.get('rateLimits'), sourceAddress(c), keyId, () => nowMs(c), () => count(c, c.get('rateLimits').addresses, sourceAddress(c)));
+}
+
+/**
+ * reserveAuthenticationAttempt's rule, for any edge: `address` and `keyId` name the failure
+ * buckets; `countRefusal` (optional) counts a refused attempt as a request, and returns that
+ * count's verdict so the wait it implies is included in the 429's Retry-After.
+ */
+export async function reserveAttempt(
+  limits: RateLimits,
+  address: string,
+  keyId: string | undefined,
+  now: () => number,
+  countRefusal?: () => { allowed: boolean; state: RateLimitState },
+): Promise<AuthenticationAttempt> {
   const claims: Array<{ map: BucketMap; name: string }> = [{ map: limits.failuresByAddress, name: address }];
   if (keyId !== undefined) claims.push({ map: limits.failuresByKey, name: keyId });
   for (;;) {
-    const now = nowMs(c);
-    const taken = claims.map(({ map, name }) => map.reserve(name, now));
+    const at = now();
+    const taken = claims.map(({ map, name }) => map.reserve(name, at));
     if (taken.every((t) => t.allowed)) {
       return {
         finish: ({ failed }) => {
-          const at = nowMs(c);
-          for (const { map, name } of claims) map.release(name, at, { keep: failed });
+          const end = now();
+          for (const { map, name } of claims) map.release(name, end, { keep: failed });
         },
       };
     }
     // Nothing is held while waiting, so two attempts never wait on each other.
     claims.forEach(({ map, name }, i) => {
-      if (taken[i]!.allowed) map.release(name, now, { keep: false });
+      if (taken[i]!.allowed) map.release(name, at, { keep: false });
     });
     const busy = claims.map(({ map, name }, i) => (taken[i]!.allowed ? undefined : map.pending(name))).find(Boolean);
     if (busy) {
@@ -234,14 +258,33 @@ export async function reserveAuthenticationAttempt(c: Context<AppEnv>, keyId: st
       continue;
     }
     const waits = claims.map(({ map }, i) => (taken[i]!.allowed ? 0 : secondsUntilToken(taken[i]!.bucket, map.limits)));
-    const counted = count(c, limits.addresses, address);
-    if (!counted.allowed) waits.push(secondsUntilToken(counted.state.bucket, counted.state.limits));
+    const counted = countRefusal?.();
+    if (counted && !counted.allowed) waits.push(secondsUntilToken(counted.state.bucket, counted.state.limits));
     const seconds = Math.max(1, ...waits);
     const what = taken[1]?.allowed === false ? `with API key ${keyId}` : 'from this address';
     throw new KeyplaneError('too_many_requests', `Too many failed authentications ${what}; retry in ${seconds} s`, {
       retryAfterSeconds: seconds,
     });
   }
+}
+
+/**
+ * Whether an attempt whose outcome is known at once may be checked without a reservation: every
+ * one of its failure buckets has a token and none is held by an attempt still being checked.
+ * Such an attempt calls `failedAttempt` if it failed; nothing else can run in between.
+ */
+export function mayAttemptAtOnce(limits: RateLimits, address: string, keyId: string | undefined, now: number): boolean {
+  return (
+    limits.failuresByAddress.hasToken(address, now) &&
+    limits.failuresByAddress.pending(address) === undefined &&
+    (keyId === undefined || (limits.failuresByKey.hasToken(keyId, now) && limits.failuresByKey.pending(keyId) === undefined))
+  );
+}
+
+/** Counts a failed attempt checked at once (see mayAttemptAtOnce). */
+export function failedAttempt(limits: RateLimits, address: string, keyId: string | undefined, now: number): void {
+  limits.failuresByAddress.take(address, now);
+  if (keyId !== undefined) limits.failuresByKey.take(keyId, now);
 }
 
 /**

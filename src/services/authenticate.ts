@@ -1,5 +1,6 @@
 import { isApiKeyId } from '../domain/ids.js';
 import { isManagementScope, type KeyScopeKind } from '../domain/resources.js';
+import type { AuthenticationEvent } from './authentication-events.js';
 import type { Actor, ServiceContext } from './context.js';
 import { type KeyRecord, keyRecord } from './key-cache.js';
 
@@ -9,27 +10,84 @@ export type Authentication =
   | { ok: true; actor: Actor; key: KeyRecord }
   | { ok: false; reason: AuthenticationFailure; keyId?: string; scope?: KeyScopeKind };
 
+/** Where a credential was presented, for the authentication event it produces. */
+export interface Origin {
+  via: AuthenticationEvent['via'];
+  clientAddress?: string | undefined;
+}
+
 /**
- * Checks a key id and secret. An unknown id, a wrong secret and a key whose owner is gone all
- * take the same path (one keyed hash and one constant-time compare) and give the same answer.
+ * The key `keyId` when `secret` is its secret, otherwise null; synchronous when the cache can
+ * answer. An unknown id, a wrong secret and a key whose owner is gone take the same path and
+ * give the same answer; the secret is compared in constant time. A secret that verified once on
+ * this node is remembered by fingerprint, so a repeat costs one SHA-256 and a map lookup.
  */
-export async function authenticateKey(ctx: ServiceContext, keyId: string, secret: string): Promise<Authentication> {
-  const key = isApiKeyId(keyId) ? await loadKey(ctx, keyId) : null;
-  const valid = key
-    ? ctx.hasher.verify(secret, { hash: key.secretHash, version: key.pepperVersion })
-    : ctx.hasher.verifyNothing(secret);
-  if (!key || !valid) return { ok: false, reason: 'invalid_credentials' };
-  const actor: Actor = { principalId: key.ownerId, principalKind: key.ownerKind as Actor['principalKind'], keyId: key.id };
-  return { ok: true, actor, key };
+export function checkSecret(ctx: ServiceContext, keyId: string, secret: string): KeyRecord | null | Promise<KeyRecord | null> {
+  const cached = isApiKeyId(keyId) ? ctx.keys.peek(keyId) : null;
+  if (cached === undefined) return loadKey(ctx, keyId).then((record) => matching(ctx, record, secret));
+  return matching(ctx, cached, secret);
+}
+
+function matching(ctx: ServiceContext, record: KeyRecord | null, secret: string): KeyRecord | null {
+  const { hasher } = ctx;
+  if (!record) {
+    hasher.verifyNothing(secret);
+    return null;
+  }
+  if (record.verified !== undefined) return hasher.sameFingerprint(record.verified, hasher.fingerprint(secret)) ? record : null;
+  if (!hasher.verify(secret, { hash: record.secretHash, version: record.pepperVersion })) return null;
+  record.verified = hasher.fingerprint(secret);
+  return record;
+}
+
+export function actorOf(key: KeyRecord): Actor {
+  return { principalId: key.ownerId, principalKind: key.ownerKind as Actor['principalKind'], keyId: key.id };
+}
+
+/** Tells the context's observers of one authentication. */
+export function reportAuthentication(
+  ctx: ServiceContext,
+  origin: Origin,
+  keyId: string,
+  outcome: { key: KeyRecord; reason?: string | undefined } | { key?: undefined; reason: string },
+  resource?: string,
+): void {
+  const event: AuthenticationEvent = {
+    time: ctx.now().getTime(),
+    outcome: outcome.reason === undefined ? 'success' : 'failure',
+    via: origin.via,
+  };
+  if (isApiKeyId(keyId)) event.keyId = keyId;
+  if (outcome.key) event.principalId = outcome.key.ownerId;
+  if (outcome.reason !== undefined) event.reason = outcome.reason;
+  if (resource !== undefined) event.resource = resource;
+  if (origin.clientAddress !== undefined) event.clientAddress = origin.clientAddress;
+  ctx.authentications.authenticated(event);
+}
+
+/** Checks a key id and secret (see checkSecret), and reports the outcome. */
+export async function authenticateKey(
+  ctx: ServiceContext,
+  keyId: string,
+  secret: string,
+  origin: Origin = { via: 'management' },
+): Promise<Authentication> {
+  const key = await checkSecret(ctx, keyId, secret);
+  if (!key) {
+    reportAuthentication(ctx, origin, keyId, { reason: 'invalid_credentials' });
+    return { ok: false, reason: 'invalid_credentials' };
+  }
+  if (origin.via === 'management' && !isManagementScope(key.scopeKind as KeyScopeKind)) {
+    reportAuthentication(ctx, origin, keyId, { key, reason: 'not_a_management_key' });
+    return { ok: false, reason: 'not_a_management_key', keyId: key.id, scope: key.scopeKind as KeyScopeKind };
+  }
+  reportAuthentication(ctx, origin, keyId, { key });
+  return { ok: true, actor: actorOf(key), key };
 }
 
 /** Management calls take a Cloud or Global key; a resource key is refused with its own reason. */
-export async function authenticateManagement(ctx: ServiceContext, keyId: string, secret: string): Promise<Authentication> {
-  const result = await authenticateKey(ctx, keyId, secret);
-  if (result.ok && !isManagementScope(result.key.scopeKind as KeyScopeKind)) {
-    return { ok: false, reason: 'not_a_management_key', keyId: result.key.id, scope: result.key.scopeKind as KeyScopeKind };
-  }
-  return result;
+export function authenticateManagement(ctx: ServiceContext, keyId: string, secret: string, clientAddress?: string): Promise<Authentication> {
+  return authenticateKey(ctx, keyId, secret, { via: 'management', clientAddress });
 }
 
 /**

@@ -4,6 +4,7 @@ import { type ErrorCode, KeyplaneError } from '../domain/errors.js';
 import type { PrincipalKind, RandomBytes } from '../domain/ids.js';
 import type { QuotaLimits } from '../domain/quotas.js';
 import { type Row, type Store, type TableName, UniqueViolation } from '../storage/store.js';
+import { type AuthenticationObserver, ignoreAuthentications } from './authentication-events.js';
 import { KeyCache, type KeyCacheOptions } from './key-cache.js';
 import type { SecretHasher } from './secret-hasher.js';
 
@@ -18,6 +19,8 @@ export interface ServiceContext {
   crn: CrnBuilders;
   /** Key records this node has read, for verification without a database read. */
   keys: KeyCache;
+  /** Told of every key authentication: feeds last-used times and authentication events. */
+  authentications: AuthenticationObserver;
 }
 
 export interface ServiceDeps {
@@ -27,6 +30,7 @@ export interface ServiceDeps {
   now?: () => Date;
   randomBytes?: RandomBytes;
   keyCache?: Partial<KeyCacheOptions>;
+  authentications?: AuthenticationObserver;
 }
 
 export const defaultKeyCacheOptions: KeyCacheOptions = { maxEntries: 1_000_000, maxMisses: 100_000, missTtlMs: 2_000 };
@@ -41,6 +45,7 @@ export function createContext(deps: ServiceDeps, orgId: string): ServiceContext 
     orgId,
     crn: crnsFor(orgId),
     keys: new KeyCache({ ...defaultKeyCacheOptions, ...deps.keyCache }),
+    authentications: deps.authentications ?? ignoreAuthentications,
   };
 }
 

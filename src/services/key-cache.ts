@@ -4,7 +4,10 @@ import type { ApiKey } from '../storage/schema.js';
 export type KeyRecord = Pick<
   ApiKey,
   'id' | 'ownerId' | 'ownerKind' | 'scopeKind' | 'resourceId' | 'resourceEnvironmentId' | 'secretHash' | 'pepperVersion'
->;
+> & {
+  /** The fingerprint (SecretHasher.fingerprint) of the secret once it has verified on this node. */
+  verified?: string;
+};
 
 export function keyRecord(key: ApiKey): KeyRecord {
   const { id, ownerId, ownerKind, scopeKind, resourceId, resourceEnvironmentId, secretHash, pepperVersion } = key;
@@ -44,6 +47,14 @@ export class KeyCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The cached record, null for an id known to be unknown, undefined when the cache cannot say. */
+  peek(id: string): KeyRecord | null | undefined {
+    const record = this.entries.get(id);
+    if (record) return record;
+    const until = this.misses.get(id);
+    return until !== undefined && until > this.clock() ? null : undefined;
   }
 
   lookup(id: string): CacheLookup {

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Keyed hashing of secrets: HMAC-SHA-256 under a server-side pepper. Peppers are versioned so a
@@ -20,6 +20,14 @@ export interface SecretHasher {
   verify(secret: string, stored: SecretHash): boolean;
   /** Burns the same work as a verify, for lookups that found no key, so timing does not tell them apart. */
   verifyNothing(secret: string): false;
+  /**
+   * SHA-256 of the secret under a key made at start-up and kept only in this process's memory:
+   * a cache remembers the fingerprint of a secret that passed `verify`, so that a repeat costs
+   * one SHA-256 (about 0.4 µs) instead of an HMAC (about 2 µs). Never stored or shown.
+   */
+  fingerprint(secret: string): string;
+  /** Constant-time equality of two fingerprints. */
+  sameFingerprint(a: string, b: string): boolean;
 }
 
 export function createSecretHasher(peppers: Peppers): SecretHasher {
@@ -33,6 +41,8 @@ export function createSecretHasher(peppers: Peppers): SecretHasher {
     timingSafeEqual(mac(current, secret), decoy);
     return false;
   };
+  // A digest as a string costs less than one as a Buffer: no allocation outside the heap.
+  const processKey = randomBytes(32).toString('base64');
   return {
     hash(secret) {
       return { hash: mac(current, secret).toString('base64'), version: peppers.current };
@@ -44,5 +54,15 @@ export function createSecretHasher(peppers: Peppers): SecretHasher {
       return timingSafeEqual(expected, mac(key, secret));
     },
     verifyNothing,
+    fingerprint: (secret) => hash('sha256', processKey + secret, 'base64'),
+    sameFingerprint: equalInConstantTime,
   };
+}
+
+/** Compares every character whatever the first difference; only the lengths (not secret) end it early. */
+function equalInConstantTime(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
