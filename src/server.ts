@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { type Config, databaseLocation } from './config.js';
@@ -104,8 +104,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What the HTTP server runs for each request: the nginx endpoint's fast path, then the app. */
+export function requestListener(keyplane: Pick<Keyplane, 'app' | 'dataPlane'>): RequestListener {
+  return withNginxFastPath(keyplane.dataPlane, getRequestListener(keyplane.app.fetch));
+}
+
 export async function listen(keyplane: Keyplane, host: string, port: number): Promise<RunningServer> {
-  const server = createServer(withNginxFastPath(keyplane.dataPlane, getRequestListener(keyplane.app.fetch)));
+  const server = createServer(requestListener(keyplane));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoleName } from '../src/domain/roles.js';
-import { startTestKeyplane, type TestKeyplane } from './support/harness.js';
+import { basic, type CallOptions, startTestKeyplane, type TestKeyplane } from './support/harness.js';
 import { addPrincipal, type Binding, crns } from './support/principals.js';
 
 let kp: TestKeyplane;
@@ -23,6 +23,7 @@ const w = {} as {
   saB: string;
   userU: string;
   keyOfSaA: string;
+  keyOfLkcA: { key: string; secret: string };
   invitation: string;
   bindingOnEnvA: string;
 };
@@ -59,6 +60,8 @@ beforeAll(async () => {
   w.saA = (await ok('POST', '/iam/v2/service-accounts', { display_name: 'sa-a' })).id;
   w.saB = (await ok('POST', '/iam/v2/service-accounts', { display_name: 'sa-b' })).id;
   w.keyOfSaA = (await ok('POST', '/iam/v2/api-keys', { spec: { owner: { id: w.saA } } })).id;
+  const keyOfLkcA = await ok('POST', '/iam/v2/api-keys', { spec: { owner: { id: w.saA }, resource: { id: w.lkcA, environment: w.envA } } });
+  w.keyOfLkcA = { key: keyOfLkcA.id, secret: keyOfLkcA.spec.secret };
   const invitation = await ok('POST', '/iam/v2/invitations', { email: 'invited@example.test' });
   w.invitation = invitation.id;
   w.userU = invitation.user.id;
@@ -66,12 +69,21 @@ beforeAll(async () => {
 });
 afterAll(() => kp?.close());
 
+interface Made {
+  url: string;
+  body?: unknown;
+  listed?: string;
+  headers?: Record<string, string>;
+  /** The client's key, in Authorization; the caller then authenticates as the verifier. */
+  clientAuth?: { key: string; secret: string };
+}
+
 interface Row {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** The OpenAPI path this row covers. */
   path: string;
   /** Builds the request; may create what a destructive call consumes (as the admin). */
-  request: () => Promise<{ url: string; body?: unknown; listed?: string }>;
+  request: () => Promise<Made>;
   minimum: () => Binding[];
   /** A role on a sibling scope, or a lesser role at the same one; absent where neither exists. */
   sibling?: () => Binding[];
@@ -345,7 +357,28 @@ const rows: Row[] = [
     minimum: () => [b('AccountAdmin', c.organization())],
     sibling: () => [b('EnvironmentAdmin', c.environment(w.envA))],
   },
+  // Data plane: the caller is the verifier; a Cloud key needs ApiKey:Verify on the resource.
+  {
+    method: 'POST',
+    path: '/v1/verify',
+    request: async () => ({ url: '/v1/verify', body: { ...w.keyOfLkcA, resource: w.lkcA } }),
+    minimum: () => [b('CloudClusterAdmin', c.kafkaCluster(w.envA, w.lkcA))],
+    sibling: () => [b('CloudClusterAdmin', c.kafkaCluster(w.envA, w.lkcA2))],
+  },
+  {
+    method: 'GET',
+    path: '/v1/auth/nginx',
+    request: async () => ({ url: '/v1/auth/nginx', headers: { 'x-keyplane-resource': w.lkcA }, clientAuth: w.keyOfLkcA }),
+    minimum: () => [b('CloudClusterAdmin', c.kafkaCluster(w.envA, w.lkcA))],
+    sibling: () => [b('CloudClusterAdmin', c.kafkaCluster(w.envA, w.lkcA2))],
+  },
 ];
+
+/** The request as `auth` makes it: in Authorization, or as the verifier where the client's key takes Authorization. */
+function callOptions(made: Made, auth: { key: string; secret: string }): CallOptions {
+  if (!made.clientAuth) return { auth, body: made.body };
+  return { auth: made.clientAuth, body: made.body, headers: { ...made.headers, 'x-keyplane-verifier': basic(auth.key, auth.secret) } };
+}
 
 /** The environment the last destructive row's request created; its minimum role is bound on it. */
 let lastCreatedEnv = '';
@@ -417,7 +450,7 @@ for (const [path, api, body] of [
 async function attempt(row: Row, bindings: Binding[]) {
   const made = await row.request();
   const who = await addPrincipal(kp, 'user', bindings);
-  const res = await kp.call(row.method, made.url, { auth: who.auth, body: made.body });
+  const res = await kp.call(row.method, made.url, callOptions(made, who.auth));
   return { res, listed: made.listed };
 }
 
@@ -457,7 +490,7 @@ describe('permission matrix', () => {
       it('allows the minimum role', async () => {
         const made = await row.request();
         const who = await addPrincipal(kp, 'user', row.minimum());
-        const res = await kp.call(row.method, made.url, { auth: who.auth, body: made.body });
+        const res = await kp.call(row.method, made.url, callOptions(made, who.auth));
         const context = `${row.method} ${row.path} with ${JSON.stringify(row.minimum().map((x) => x.role))}: ${res.status} ${res.text.slice(0, 300)}`;
         expect(res.status, context).toBeLessThan(300);
         if (made.listed !== undefined) expect((res.body.data as Array<{ id: string }>).map((i) => i.id), context).toContain(made.listed);

@@ -65,6 +65,17 @@ beforeEach(() => {
   vi.restoreAllMocks();
 });
 
+
+/**
+ * Counts every check of a secret: an HMAC (a key's first on this node, or an unknown id's decoy)
+ * or a comparison with the fingerprint of a secret already verified.
+ */
+function spyOnSecretChecks(): () => number {
+  const { hasher } = kp.keyplane.services;
+  const spies = [vi.spyOn(hasher, 'verify'), vi.spyOn(hasher, 'verifyNothing'), vi.spyOn(hasher, 'sameFingerprint')];
+  return () => spies.reduce((n, spy) => n + spy.mock.calls.length, 0);
+}
+
 describe('management requests per principal', () => {
   it('puts the limit, what is left and the seconds until the bucket is full on every answer', async () => {
     const seen = [];
@@ -163,8 +174,7 @@ describe('failed authentications', () => {
       expect(res.status).toBe(401);
       expect(res.body.errors[0].detail).toBe('The API key or secret is not valid');
     }
-    const verify = vi.spyOn(kp.keyplane.services.hasher, 'verify');
-    const verifyNothing = vi.spyOn(kp.keyplane.services.hasher, 'verifyNothing');
+    const checks = spyOnSecretChecks();
     const guess = await kp.call('GET', '/iam/v2/api-keys', { auth: wrongSecret(kp.admin.key) });
     expectTooMany(guess, 20);
     expect(guess.body.errors[0].detail).toContain(`API key ${kp.admin.key}`);
@@ -172,8 +182,7 @@ describe('failed authentications', () => {
     expectTooMany(right, 20);
     // Answered with the address's bucket: the request never authenticated.
     expect(limitHeaders(right)).toEqual({ limit: '5', remaining: '0', reset: '5' });
-    expect(verify).not.toHaveBeenCalled();
-    expect(verifyNothing).not.toHaveBeenCalled();
+    expect(checks()).toBe(0);
 
     // Another key of the same principal is not the key being guessed.
     expect((await kp.call('GET', '/iam/v2/api-keys', { auth: second })).status).toBe(200);
@@ -181,7 +190,7 @@ describe('failed authentications', () => {
     expectTooMany(await kp.call('GET', '/iam/v2/api-keys'), 1);
     advance(1);
     expect((await kp.call('GET', '/iam/v2/api-keys')).status).toBe(200);
-    expect(verify).toHaveBeenCalledTimes(2);
+    expect(checks()).toBe(2);
   });
 
   it('takes nothing for a success', async () => {
@@ -219,23 +228,23 @@ describe('failed authentications', () => {
     advance(1000);
     expect((await kp.call('GET', '/iam/v2/api-keys', { auth: wrongSecret('not-a-key') })).status).toBe(401);
     advance(1000);
-    const verify = vi.spyOn(kp.keyplane.services.hasher, 'verify');
+    const checks = spyOnSecretChecks();
     const guess = await kp.call('GET', '/iam/v2/api-keys', { auth: wrongSecret(newApiKeyId(randomBytes)) });
     expectTooMany(guess, 8);
     expect(guess.body.errors[0].detail).toMatch(/from this address/);
     expectTooMany(await kp.call('GET', '/iam/v2/api-keys', { auth: robot }), 8);
-    expect(verify).not.toHaveBeenCalled();
+    expect(checks()).toBe(0);
     advance(8_000);
     expect((await kp.call('GET', '/iam/v2/api-keys', { auth: robot })).status).toBe(200);
   });
 
   it('evaluates no more concurrent guesses than the limit, and refuses none of a burst of right secrets', async () => {
-    const verify = vi.spyOn(kp.keyplane.services.hasher, 'verify');
+    const checks = spyOnSecretChecks();
     const guesses = await Promise.all(
       Array.from({ length: 10 }, () => kp.call('GET', '/iam/v2/api-keys', { auth: wrongSecret(robot.key) })),
     );
     expect(guesses.map((r) => r.status).sort()).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
-    expect(verify).toHaveBeenCalledTimes(3);
+    expect(checks()).toBe(3);
 
     advance(60_000);
     const right = await Promise.all(Array.from({ length: 5 }, () => kp.call('GET', '/iam/v2/api-keys', { auth: robot })));

@@ -1,0 +1,98 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, startTestKeyplane, type TestKeyplane } from '../../test/support/harness.js';
+import { requestListener } from '../server.js';
+
+type Key = { key: string; secret: string };
+let kp: TestKeyplane;
+let server: Server;
+let base: string;
+let lkc: string;
+let verifier: Key;
+let client: Key;
+let cloud: Key;
+
+beforeAll(async () => {
+  kp = await startTestKeyplane();
+  server = createServer(requestListener(kp.keyplane));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const envId = (await kp.keyplane.services.store.find('environments', { displayName: 'default' }))!.id;
+  lkc = (
+    await kp.call('POST', '/cmk/v2/clusters', {
+      body: { spec: { display_name: 'c', cloud: 'AWS', region: 'us-east-1', availability: 'SINGLE_ZONE', config: { kind: 'Basic' }, environment: { id: envId } } },
+    })
+  ).body.id;
+  const sa = (await kp.call('POST', '/iam/v2/service-accounts', { body: { display_name: 'gateway' } })).body.id;
+  const newKey = async (resource?: object) => {
+    const res = await kp.call('POST', '/iam/v2/api-keys', { body: { spec: { owner: { id: sa }, ...(resource ? { resource } : {}) } } });
+    return { key: res.body.id, secret: res.body.spec.secret };
+  };
+  verifier = await newKey({ id: lkc, environment: envId });
+  client = await newKey({ id: lkc, environment: envId });
+  cloud = await newKey();
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await kp.close();
+});
+
+interface Seen {
+  status: number;
+  headers: Record<string, string | null>;
+  body: unknown;
+}
+
+const compared = ['x-keyplane-principal', 'x-keyplane-key', 'x-keyplane-reason', 'www-authenticate', 'retry-after', 'content-type'];
+
+async function seen(res: Response): Promise<Seen> {
+  const text = await res.text();
+  const body = text ? (JSON.parse(text) as { errors?: Array<Record<string, unknown>> }) : null;
+  // Request ids differ between two requests by nature.
+  for (const error of body?.errors ?? []) delete error.id;
+  return { status: res.status, headers: Object.fromEntries(compared.map((h) => [h, res.headers.get(h)?.split(';')[0] ?? null])), body };
+}
+
+/** The same request through the listening server's fast path and through the app's route. */
+async function both(headers: Record<string, string>): Promise<{ fast: Seen; routed: Seen; requestId: string | null }> {
+  const fastRes = await fetch(`${base}/v1/auth/nginx`, { headers });
+  const requestId = fastRes.headers.get('x-request-id');
+  const fast = await seen(fastRes);
+  const routed = await seen(await kp.keyplane.app.request(`${kp.publicUrl}/v1/auth/nginx`, { headers }));
+  return { fast, routed, requestId };
+}
+
+describe('the nginx endpoint on a listening server', () => {
+  const configured = () => ({ 'x-keyplane-resource': lkc, 'x-keyplane-verifier': basic(verifier.key, verifier.secret) });
+
+  it.each([
+    ['a valid key', () => ({ ...configured(), authorization: basic(client.key, client.secret) }), 200],
+    ['a wrong secret', () => ({ ...configured(), authorization: basic(client.key, 'wrong') }), 401],
+    ['no credentials', () => configured(), 401],
+    ['a Cloud key', () => ({ ...configured(), authorization: basic(cloud.key, cloud.secret) }), 403],
+    ['no resource header', () => ({ 'x-keyplane-verifier': basic(verifier.key, verifier.secret), authorization: basic(client.key, client.secret) }), 403],
+    ['a verifier that may not verify', () => ({ ...configured(), 'x-keyplane-verifier': basic(cloud.key, cloud.secret), authorization: basic(client.key, client.secret) }), 403],
+  ])('answers %s as the route does (%i)', async (_, headers, status) => {
+    const { fast, routed, requestId } = await both(headers());
+    expect(fast.status).toBe(status);
+    expect(fast).toEqual(routed);
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps a sane X-Request-Id the caller sends', async () => {
+    const res = await fetch(`${base}/v1/auth/nginx`, { headers: { ...configured(), 'x-request-id': 'nginx-42' } });
+    expect(res.headers.get('x-request-id')).toBe('nginx-42');
+  });
+
+  it('leaves every other request to the app', async () => {
+    expect((await fetch(`${base}/v1/auth/nginxx`)).status).toBe(404);
+    const post = await fetch(`${base}/v1/auth/nginx`, { method: 'POST', headers: configured() });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const query = await fetch(`${base}/v1/auth/nginx?from=nginx`, { headers: { ...configured(), authorization: basic(client.key, client.secret) } });
+    expect(query.status).toBe(200);
+  });
+});
