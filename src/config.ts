@@ -11,6 +11,8 @@ export interface Config {
   databaseUrl: string;
   databasePoolSize: number;
   keyCacheSize: number;
+  /** How often each node writes API keys' last-used times, in seconds. */
+  lastUsedIntervalSeconds: number;
   publicUrl: string;
   logLevel: LogLevel;
   pepperFile: string;
@@ -46,6 +48,7 @@ export const configVariables = {
   KEYPLANE_DATABASE_URL: 'sqlite:<path> (default sqlite:<data dir>/keyplane.db) or postgres://user@host:5432/db for several nodes',
   KEYPLANE_DATABASE_POOL_SIZE: 'PostgreSQL connections per node (default 10)',
   KEYPLANE_KEY_CACHE_SIZE: 'API keys each node keeps in memory for verification (default 1000000)',
+  KEYPLANE_LAST_USED_INTERVAL_SECONDS: "how often each node writes API keys' last-used times (default 15; times are kept to the minute)",
   KEYPLANE_PUBLIC_URL: 'base of self/related/paging links (default http://<host>:<port>)',
   KEYPLANE_LOG_LEVEL: 'debug, info, warn, error or silent (default info)',
   KEYPLANE_PEPPER_FILE: 'the secret-hashing pepper (default <data dir>/pepper.json; created on first start)',
@@ -109,6 +112,7 @@ export function loadConfig(input: ConfigInput): Config {
     quotas: quotas.limits,
     databasePoolSize: wholeNumber('KEYPLANE_DATABASE_POOL_SIZE', get('KEYPLANE_DATABASE_POOL_SIZE') ?? '10', 1, 1000),
     keyCacheSize: wholeNumber('KEYPLANE_KEY_CACHE_SIZE', get('KEYPLANE_KEY_CACHE_SIZE') ?? '1000000', 0, 100_000_000),
+    lastUsedIntervalSeconds: wholeNumber('KEYPLANE_LAST_USED_INTERVAL_SECONDS', get('KEYPLANE_LAST_USED_INTERVAL_SECONDS') ?? '15', 1, 3600),
     maxBodyBytes: wholeNumber('KEYPLANE_MAX_BODY_BYTES', get('KEYPLANE_MAX_BODY_BYTES') ?? '65536', 1024, 16 * 1024 * 1024),
     rateLimits: {
       requestsPerMinute: wholeNumber('KEYPLANE_RATE_LIMIT_PER_MINUTE', get('KEYPLANE_RATE_LIMIT_PER_MINUTE') ?? '1200', 1, MAX_RATE),

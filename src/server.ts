@@ -2,9 +2,12 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { type Config, databaseLocation } from './config.js';
+import { AuthenticationBatcher, type AuthenticationEventSink, defaultBatcherOptions } from './dataplane/authentication-batcher.js';
+import { defaultLastUsedOptions, startLastUsedRecorder } from './dataplane/last-used.js';
 import { createApp } from './http/app.js';
 import { type FastPathDeps, withNginxFastPath } from './http/nginx-fast-path.js';
 import { createLogger, type Logger } from './logger.js';
+import { type AuthenticationObserver, observeAll } from './services/authentication-events.js';
 import { type BootstrapResult, bootstrap, checkBootstrapCredentials } from './services/bootstrap.js';
 import { createContext, type ServiceContext } from './services/context.js';
 import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
@@ -60,11 +63,24 @@ export async function openStore(
   }
 }
 
+export interface KeyplaneOptions {
+  /** Where authentication events go, in batches (the audit log's seam); without one they only feed last-used times. */
+  authenticationSink?: AuthenticationEventSink;
+}
+
 /** Opens the store, bootstraps an empty database and builds the app; listening is separate. */
-export async function createKeyplane(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Keyplane> {
+export async function createKeyplane(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  options: KeyplaneOptions = {},
+): Promise<Keyplane> {
   checkBootstrapCredentials(config);
   const peppers = loadOrCreatePeppers(config.pepperFile);
   const store = await openStore(config, { logger });
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
   try {
     const deps = { store, hasher: createSecretHasher(peppers), quotas: config.quotas };
     const boot = await bootstrap(deps, {
@@ -72,7 +88,27 @@ export async function createKeyplane(config: Config, logger: Logger = createLogg
       bootstrapKey: config.bootstrapKey,
       bootstrapSecret: config.bootstrapSecret,
     });
-    const services = createContext({ ...deps, keyCache: { maxEntries: config.keyCacheSize } }, boot.organization.id);
+    const warnOf = (message: string) => (error: unknown) =>
+      logger.warn(message, { cause: error instanceof Error ? error.message : String(error) });
+    const lastUsed = startLastUsedRecorder(store, {
+      ...defaultLastUsedOptions,
+      intervalMs: config.lastUsedIntervalSeconds * 1000,
+      onError: warnOf('last-used write failed; kept for the next attempt'),
+    });
+    stops.push(() => lastUsed.stop());
+    const observers: AuthenticationObserver[] = [lastUsed];
+    if (options.authenticationSink) {
+      const batcher = new AuthenticationBatcher(options.authenticationSink, {
+        ...defaultBatcherOptions,
+        onError: warnOf('authentication events not written; kept for the next attempt'),
+      });
+      stops.push(() => batcher.stop());
+      observers.push(batcher);
+    }
+    const services = createContext(
+      { ...deps, keyCache: { maxEntries: config.keyCacheSize }, authentications: observeAll(...observers) },
+      boot.organization.id,
+    );
     const invalidation = startKeyInvalidation(services, {
       ...defaultInvalidationOptions,
       onError: (error) => logger.warn('key cache resync failed', { cause: error instanceof Error ? error.message : String(error) }),
@@ -89,10 +125,13 @@ export async function createKeyplane(config: Config, logger: Logger = createLogg
       initialCredentials: boot.initialCredentials,
       close: async () => {
         invalidation.stop();
+        // What is pending is written before the store closes.
+        await stopAll();
         await store.close();
       },
     };
   } catch (error) {
+    await stopAll();
     await store.close();
     throw error;
   }

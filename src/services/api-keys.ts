@@ -90,7 +90,7 @@ export async function createApiKey(ctx: ServiceContext, caller: Caller, input: C
   const description = checkText('/spec/description', input.description ?? '', textLimits.description);
   const owner = principalRef(input.ownerId, '/spec/owner/id');
   const rule = keyRule(ctx, caller);
-  return ctx.store.transaction(async (tx) => {
+  const created = await ctx.store.transaction(async (tx) => {
     const scope = await resolveKeyScope(tx, input.resourceId, input.resourceEnvironment);
     const verdict = judgeKey(rule, {
       ownerId: owner.id,
@@ -120,6 +120,10 @@ export async function createApiKey(ctx: ServiceContext, caller: Caller, input: C
     await consumeQuotas(tx, apiKeyQuotaUses(ctx.orgId, key), now, ctx.quotas);
     return { key, secret };
   });
+  // A miss this node cached for the id (a guess, or a client retrying early) must not hide the
+  // new key: a create is usable at once.
+  ctx.keys.forget([created.key.id]);
+  return created;
 }
 
 export interface ApiKeyParts {
@@ -154,6 +158,8 @@ export function apiKeyRow(hasher: SecretHasher, now: string, parts: ApiKeyParts)
 export interface ApiKeyFilter {
   ownerId?: string | undefined;
   resourceId?: string | undefined;
+  /** Only keys not used at or after this time (RFC 3339 UTC, as stored): never used, or last used before it. */
+  unusedSince?: string | undefined;
 }
 
 /** The keys the caller may manage (any other key is invisible to it), filtered and paged. */
@@ -165,7 +171,12 @@ export async function listApiKeys(
 ): Promise<Page<ApiKey>> {
   return ctx.store.list(
     'apiKeys',
-    { ownerId: filter.ownerId?.toLowerCase(), resourceId: filter.resourceId?.toLowerCase(), anyOf: manageableKeys(ctx, caller) },
+    {
+      ownerId: filter.ownerId?.toLowerCase(),
+      resourceId: filter.resourceId?.toLowerCase(),
+      anyOf: manageableKeys(ctx, caller),
+      notSince: { lastUsedAt: filter.unusedSince },
+    },
     page,
   );
 }

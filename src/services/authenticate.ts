@@ -52,16 +52,17 @@ export function reportAuthentication(
   outcome: { key: KeyRecord; reason?: string | undefined } | { key?: undefined; reason: string },
   resource?: string,
 ): void {
+  // One object shape for every event (absent fields undefined), which keeps this path monomorphic.
   const event: AuthenticationEvent = {
     time: ctx.now().getTime(),
     outcome: outcome.reason === undefined ? 'success' : 'failure',
+    reason: outcome.reason,
+    keyId: isApiKeyId(keyId) ? keyId : undefined,
+    principalId: outcome.key?.ownerId,
+    resource,
+    clientAddress: origin.clientAddress,
     via: origin.via,
   };
-  if (isApiKeyId(keyId)) event.keyId = keyId;
-  if (outcome.key) event.principalId = outcome.key.ownerId;
-  if (outcome.reason !== undefined) event.reason = outcome.reason;
-  if (resource !== undefined) event.resource = resource;
-  if (origin.clientAddress !== undefined) event.clientAddress = origin.clientAddress;
   ctx.authentications.authenticated(event);
 }
 

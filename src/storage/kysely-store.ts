@@ -202,6 +202,23 @@ export class KyselyStore implements Store {
     });
   }
 
+  async recordKeysUsed(times: ReadonlyMap<string, string>): Promise<void> {
+    if (times.size === 0) return;
+    // One parameter however many keys: a JSON object of id → time, unpacked by the database. The
+    // statement text never changes, so SQLite prepares it once. Ids go in sorted so that
+    // PostgreSQL nodes writing overlapping batches tend to lock rows in one order; a deadlock
+    // that happens anyway is retried by transaction().
+    const json = JSON.stringify(Object.fromEntries([...times].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    const pairs = this.dialect.name === 'postgres' ? sql`json_each_text(${json}::json)` : sql`json_each(${json})`;
+    // The row is re-read under its lock before the comparison (PostgreSQL re-checks the condition
+    // on the latest version), so a later time written meanwhile by another node is kept.
+    const statement = sql`update api_keys set last_used_at = j.value from ${pairs} as j
+      where api_keys.id = j.key and (api_keys.last_used_at is null or api_keys.last_used_at < j.value)`;
+    await this.transaction(async (tx) => {
+      await statement.execute((tx as KyselyStore).db);
+    });
+  }
+
   async deleteCreatedBefore(table: TableName, createdAt: string): Promise<number> {
     const query = this.any.deleteFrom(table).where('createdAt', '<', createdAt);
     return Number((await this.guard(() => query.executeTakeFirst())).numDeletedRows);
@@ -316,9 +333,16 @@ export class KyselyStore implements Store {
 
 // biome-ignore lint/suspicious/noExplicitAny: a Kysely builder of any table; the caller keeps its type.
 function applyWhere<Q extends { where: (...args: any[]) => any }>(query: Q, where: Record<string, unknown>): Q {
-  const { anyOf, ...columns } = where as Record<string, unknown> & { anyOf?: Record<string, unknown>[] };
+  const { anyOf, notSince, ...columns } = where as Record<string, unknown> & {
+    anyOf?: Record<string, unknown>[];
+    notSince?: Record<string, unknown>;
+  };
   let q = query.where((eb: AnyEb) => columnConditions(eb, columns));
   if (anyOf !== undefined) q = q.where((eb: AnyEb) => eb.or(anyOf.map((filter) => columnConditions(eb, filter))));
+  for (const [column, bound] of Object.entries(notSince ?? {})) {
+    if (bound === undefined) continue;
+    q = q.where((eb: AnyEb) => eb.or([eb(column, 'is', null), eb(column, '<', bound)]));
+  }
   return q;
 }
 

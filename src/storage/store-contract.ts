@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from './schema.js';
-import { LIST_TOTAL_CAP, type Store, UniqueViolation } from './store.js';
+import { LIST_TOTAL_CAP, type Store, UniqueViolation, type Where } from './store.js';
 
 /**
  * The contract every Store backend passes. A backend's test file calls this with a factory that
@@ -280,6 +280,87 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       const results = await Promise.all(attempts);
       expect(results.filter(Boolean)).toHaveLength(limit);
       expect((await store.get('counters', 'c:race'))?.value).toBe(limit);
+    });
+
+    it('moves last-used times forward only, leaving other columns alone and skipping keys that are gone', async () => {
+      await store.insert('apiKeys', key('K1', 1));
+      await store.insert('apiKeys', key('K2', 2, { lastUsedAt: at(10) }));
+      await store.insert('apiKeys', key('K3', 3, { lastUsedAt: at(10) }));
+      await store.recordKeysUsed(
+        new Map([
+          ['K3', at(3)],
+          ['GONE', at(7)],
+          ['K2', at(20)],
+          ['K1', at(5)],
+        ]),
+      );
+      expect(await store.get('apiKeys', 'K1')).toEqual(key('K1', 1, { lastUsedAt: at(5) }));
+      expect((await store.get('apiKeys', 'K2'))?.lastUsedAt).toBe(at(20));
+      expect((await store.get('apiKeys', 'K3'))?.lastUsedAt).toBe(at(10));
+      expect(await store.get('apiKeys', 'GONE')).toBeUndefined();
+      await store.recordKeysUsed(new Map());
+      await store.recordKeysUsed(new Map([['K2', at(20)]]));
+      expect((await store.get('apiKeys', 'K2'))?.lastUsedAt).toBe(at(20));
+    });
+
+    it('records last use for thousands of keys in one call, and rolls back with a transaction', async () => {
+      const rows = Array.from({ length: 3000 }, (_, i) => key(`U${String(i).padStart(5, '0')}`, 0));
+      await store.insertMany('apiKeys', rows);
+      await store.recordKeysUsed(new Map(rows.map((r, i) => [r.id, at(i % 50)])));
+      expect(await store.count('apiKeys', { notSince: { lastUsedAt: at(25) } })).toBe(1500);
+      expect((await store.get('apiKeys', 'U02999'))?.lastUsedAt).toBe(at(49));
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.recordKeysUsed(new Map([['U00000', at(59)]]));
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect((await store.get('apiKeys', 'U00000'))?.lastUsedAt).toBe(at(0));
+    });
+
+    it('keeps the latest last-used time when writers race over the same keys in different orders', async () => {
+      const ids = Array.from({ length: 40 }, (_, i) => `L${String(i).padStart(2, '0')}`);
+      await store.insertMany('apiKeys', ids.map((id) => key(id, 0)));
+      const time = (writer: number, k: number) => (writer * 7 + k * 3) % 53;
+      const writers = [0, 1, 2, 3, 4, 5, 6, 7];
+      await Promise.all(
+        writers.map((w) => {
+          const order = w % 2 ? [...ids].reverse() : ids;
+          return store.recordKeysUsed(new Map(order.map((id) => [id, at(time(w, ids.indexOf(id)))])));
+        }),
+      );
+      const page = await store.list('apiKeys', {}, { limit: 100 });
+      const expected = ids.map((_, k) => at(Math.max(...writers.map((w) => time(w, k)))));
+      expect(page.items.map((r) => r.lastUsedAt)).toEqual(expected);
+    });
+
+    it('filters by "null or before" (notSince), within column filters and anyOf, and pages', async () => {
+      // Even keys were never used; odd key i was last used at(i). K0–K4 belong to u-a, K5–K9 to u-b.
+      for (let i = 0; i < 10; i++) {
+        await store.insert('apiKeys', key(`K${i}`, i, { ownerId: i < 5 ? 'u-a' : 'u-b', lastUsedAt: i % 2 ? at(i) : null }));
+      }
+      const ids = async (where: Where<'apiKeys'>) => (await store.list('apiKeys', where, { limit: 100 })).items.map((k) => k.id);
+      expect(await ids({ notSince: { lastUsedAt: at(5) } })).toEqual(['K0', 'K1', 'K2', 'K3', 'K4', 'K6', 'K8']);
+      expect(await ids({ notSince: { lastUsedAt: at(0) } })).toEqual(['K0', 'K2', 'K4', 'K6', 'K8']);
+      expect(await ids({ notSince: { lastUsedAt: undefined } })).toHaveLength(10);
+      expect(await store.count('apiKeys', { ownerId: 'u-b', notSince: { lastUsedAt: at(8) } })).toBe(4);
+      const visible = { anyOf: [{ ownerId: 'u-b' }, { id: 'K3' }], notSince: { lastUsedAt: at(7) } };
+      expect(await ids(visible)).toEqual(['K3', 'K5', 'K6', 'K8']);
+      expect(await store.count('apiKeys', { ...visible, anyOf: [] })).toBe(0);
+      expect((await store.find('apiKeys', { ownerId: 'u-b', notSince: { lastUsedAt: at(9) } }))?.id).toBe('K5');
+
+      const seen: string[] = [];
+      let after: { createdAt: string; id: string } | undefined;
+      do {
+        const page = await store.list('apiKeys', { notSince: { lastUsedAt: at(5) } }, { limit: 3, after });
+        expect(page.total).toBe(7);
+        seen.push(...page.items.map((k) => k.id));
+        after = page.next;
+      } while (after);
+      expect(seen).toEqual(['K0', 'K1', 'K2', 'K3', 'K4', 'K6', 'K8']);
+
+      const removed = await store.deleteWhere('apiKeys', { ownerId: 'u-a', notSince: { lastUsedAt: at(2) } });
+      expect(removed.map((k) => k.id).sort()).toEqual(['K0', 'K1', 'K2', 'K4']);
     });
 
     it('enforces foreign keys: a resource needs an existing environment', async () => {

@@ -10,11 +10,20 @@ export type RowPatch<T extends TableName> = Updateable<Database[T]>;
 export type ColumnFilter<T extends TableName> = { [K in keyof Row<T>]?: Row<T>[K] | readonly Row<T>[K][] };
 
 /**
- * A filter: the columns' conditions, and with `anyOf` also at least one of those filters (what
- * a caller may see is often "owned by me, or in a cluster I administer"). An empty `anyOf`
- * matches nothing.
+ * "Not at or after": each column is null or sorts before the value (columns hold RFC 3339 UTC
+ * text, which sorts as time). `{ lastUsedAt: t }` is a key unused since `t`.
  */
-export type Where<T extends TableName> = ColumnFilter<T> & { anyOf?: readonly ColumnFilter<T>[] };
+export type NotSinceFilter<T extends TableName> = { [K in keyof Row<T>]?: NonNullable<Row<T>[K]> };
+
+/**
+ * A filter: the columns' conditions, with `notSince` also those columns' bounds, and with
+ * `anyOf` also at least one of those filters (what a caller may see is often "owned by me, or
+ * in a cluster I administer"). An empty `anyOf` matches nothing.
+ */
+export type Where<T extends TableName> = ColumnFilter<T> & {
+  anyOf?: readonly ColumnFilter<T>[];
+  notSince?: NotSinceFilter<T>;
+};
 
 /** Keyset position: lists are ordered by (createdAt, id). */
 export interface Cursor {
@@ -115,6 +124,12 @@ export interface Store {
    * each other's totals. Counters are locked in id order, so two such calls cannot deadlock.
    */
   addToCounters(deltas: ReadonlyMap<string, number>, now: string): Promise<Map<string, number>>;
+  /**
+   * Moves each key's `lastUsedAt` forward to the time given for it (RFC 3339 UTC, as stored), in
+   * one statement: a key whose stored time is already as late or later keeps it, so nodes
+   * writing in any order never move it back; an id with no key is skipped.
+   */
+  recordKeysUsed(times: ReadonlyMap<string, string>): Promise<void>;
   /**
    * Stores the notification and, once the transaction commits (at once outside one), delivers
    * its payload to this process's subscribers before returning, and to other nodes' over the

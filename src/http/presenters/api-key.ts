@@ -61,6 +61,9 @@ export function presentApiKey(c: Context<AppEnv>, key: ApiKey, secret?: string) 
       owner: principalRef(c, key.ownerId, key.ownerKind),
       resource,
       resources: [resource],
+      // Keyplane's extension (Confluent's schema allows extra fields): the minute of the last
+      // successful authentication, null when the key was never used.
+      last_used_at: key.lastUsedAt,
     },
   };
 }

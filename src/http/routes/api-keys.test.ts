@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestKeyplane, type TestKeyplane } from '../../../test/support/harness.js';
+import { addPrincipal } from '../../../test/support/principals.js';
+import { startLastUsedRecorder } from '../../dataplane/last-used.js';
+import type { AuthenticationEvent } from '../../services/authentication-events.js';
 
 let kp: TestKeyplane;
 let envId: string;
@@ -286,5 +289,138 @@ describe('key quotas', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('last use', () => {
+  const used = (keyId: string, iso: string): AuthenticationEvent => ({ time: Date.parse(iso), outcome: 'success', keyId, via: 'verify' });
+
+  /** Writes the uses as the server's recorder would, at once; the recorder's timer never fires here. */
+  async function recordUses(...events: AuthenticationEvent[]): Promise<void> {
+    const recorder = startLastUsedRecorder(kp.keyplane.services.store, { every: () => () => {} });
+    for (const event of events) recorder.authenticated(event);
+    await recorder.flush();
+    await recorder.stop();
+  }
+
+  const makeKey = async (owner: string, resource?: string) => {
+    const res = await kp.call('POST', '/iam/v2/api-keys', {
+      body: { spec: { owner: { id: owner }, ...(resource ? { resource: { id: resource } } : {}) } },
+    });
+    expect(res.status, res.text).toBe(202);
+    return res.body;
+  };
+
+  it('shows spec.last_used_at: null until the key is used, then the minute of its last use', async () => {
+    const key = await makeKey(saId);
+    expect(key.spec.last_used_at).toBeNull();
+    expect((await kp.call('GET', `/iam/v2/api-keys/${key.id}`)).body.spec.last_used_at).toBeNull();
+    await recordUses(used(key.id, '2026-03-01T10:00:30.500Z'), used(key.id, '2026-03-01T10:02:59.999Z'));
+    const read = await kp.call('GET', `/iam/v2/api-keys/${key.id}`);
+    expect(read.body.spec.last_used_at).toBe('2026-03-01T10:02:00.000Z');
+    const listed = await kp.call('GET', `/iam/v2/api-keys?spec.owner=${saId}&page_size=100`);
+    expect(listed.body.data.find((k: any) => k.id === key.id).spec.last_used_at).toBe('2026-03-01T10:02:00.000Z');
+    await recordUses(used(key.id, '2026-02-01T00:00:00Z'));
+    expect((await kp.call('GET', `/iam/v2/api-keys/${key.id}`)).body.spec.last_used_at).toBe('2026-03-01T10:02:00.000Z');
+  });
+
+  it('lists the keys unused since a time, with the other filters, the caller’s visibility and paging', async () => {
+    const owner = (await created(await kp.call('POST', '/iam/v2/service-accounts', { body: { display_name: 'idle-check' } }), 201)).id;
+    const never = (await makeKey(owner)).id;
+    const lateUse = (await makeKey(owner)).id;
+    const onCluster = (await makeKey(owner, resources.kafka)).id;
+    const earlyUse = (await makeKey(owner)).id;
+    await recordUses(
+      used(lateUse, '2026-03-01T10:00:30Z'),
+      used(onCluster, '2026-03-05T12:00:00Z'),
+      used(earlyUse, '2026-03-01T09:59:59Z'),
+    );
+    const ids = async (query: string, auth?: { key: string; secret: string }) => {
+      const res = await kp.call('GET', `/iam/v2/api-keys?page_size=100&${query}`, auth ? { auth } : {});
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.metadata.total_size).toBe(res.body.data.length);
+      return res.body.data.map((k: any) => k.id);
+    };
+    expect(await ids(`spec.owner=${owner}&unused_since=2026-03-02T00:00:00Z`)).toEqual([never, lateUse, earlyUse]);
+    expect(await ids(`spec.owner=${owner}&unused_since=2026-03-01T10:00:00Z`)).toEqual([never, earlyUse]);
+    expect(await ids(`spec.owner=${owner}&unused_since=${encodeURIComponent('2026-03-01T11:00:00+01:00')}`)).toEqual([never, earlyUse]);
+    expect(await ids(`spec.owner=${owner}&unused_since=2026-03-01T11:00:00+01:00`)).toEqual([never, earlyUse]);
+    expect(await ids(`spec.owner=${owner}&unused_since=2026-03-01T09:00:00-01:00`)).toEqual([never, earlyUse]);
+    expect(await ids(`spec.owner=${owner}&unused_since=2026-01-01T00:00:00Z`)).toEqual([never]);
+    expect(await ids(`spec.owner=${owner}&spec.resource=${resources.kafka}&unused_since=2026-04-01T00:00:00Z`)).toEqual([onCluster]);
+    expect(await ids(`spec.owner=${owner}&spec.resource=${resources.kafka}&unused_since=2026-03-05T12:00:00Z`)).toEqual([]);
+
+    const seen: string[] = [];
+    let url: string | undefined = `/iam/v2/api-keys?spec.owner=${owner}&unused_since=2026-03-02T00:00:00Z&page_size=1`;
+    while (url) {
+      const page: any = (await kp.call('GET', url)).body;
+      expect(page.metadata.total_size).toBe(3);
+      seen.push(...page.data.map((k: any) => k.id));
+      if (page.metadata.next) expect(page.metadata.next).toContain('unused_since=2026-03-02T00%3A00%3A00Z');
+      url = page.metadata.next?.slice(kp.publicUrl.length);
+    }
+    expect(seen).toEqual([never, lateUse, earlyUse]);
+
+    // A user with no role bindings sees only its own keys, whatever the filter.
+    const outsider = await addPrincipal(kp, 'user');
+    expect(await ids('unused_since=2100-01-01T00:00:00Z', outsider.auth)).toEqual([outsider.key]);
+    expect(await ids(`spec.owner=${owner}&unused_since=2100-01-01T00:00:00Z`, outsider.auth)).toEqual([]);
+    expect(await ids(`spec.owner=${owner}&unused_since=2100-01-01T00:00:00Z`)).toEqual([never, lateUse, onCluster, earlyUse]);
+  });
+
+  it('refuses an unused_since that is not an RFC 3339 date-time with 400 naming the parameter; empty means no filter', async () => {
+    const malformed = [
+      'yesterday',
+      '2026-03-01',
+      '1772359200',
+      '2026-03-01T10:00:00',
+      '2026-02-30T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2026-03-01T24:00:00Z',
+      '2026-03-01T10:00:00+2:00',
+      '2026-03-01T10:00:00+24:00',
+      '10000-01-01T00:00:00Z',
+      `2026-03-01T10:00:00.${'1'.repeat(80)}Z`,
+    ];
+    for (const value of malformed) {
+      const res = await kp.call('GET', `/iam/v2/api-keys?unused_since=${encodeURIComponent(value)}`);
+      expect(res.status, value).toBe(400);
+      expect(res.body.errors[0]).toMatchObject({ code: 'invalid_filter', source: { parameter: 'unused_since' } });
+      expect(res.body.errors[0].detail).toContain('unused_since');
+    }
+    for (const value of ['2024-02-29T00:00:00Z', '2026-03-01t10:00:00.123456789z', '2026-03-01 10:00:00-05:30']) {
+      expect((await kp.call('GET', `/iam/v2/api-keys?unused_since=${encodeURIComponent(value)}`)).status, value).toBe(200);
+    }
+    const all = (await kp.call('GET', '/iam/v2/api-keys?page_size=1')).body.metadata.total_size;
+    expect((await kp.call('GET', '/iam/v2/api-keys?page_size=1&unused_since=')).body.metadata.total_size).toBe(all);
+  });
+});
+
+describe('a created key is usable at once', () => {
+  it('even when this node cached a miss for its id before the create committed', async () => {
+    const { services } = kp.keyplane;
+    const transaction = services.store.transaction.bind(services.store);
+    let missCached = false;
+    // A request presenting the new id between the insert and the commit finds nothing and
+    // caches the miss; this plays that request right as the transaction ends.
+    const spy = vi.spyOn(services.store, 'transaction').mockImplementation(async (fn) => {
+      const result = await transaction(fn);
+      const id = (result as { key?: { id?: unknown } } | undefined)?.key?.id;
+      if (typeof id === 'string') {
+        const lookup = services.keys.lookup(id);
+        if (!lookup.hit) services.keys.remember(id, null, lookup.generation);
+        missCached = services.keys.lookup(id).hit;
+      }
+      return result;
+    });
+    let key: any;
+    try {
+      key = (await kp.call('POST', '/iam/v2/api-keys', { body: { spec: { owner: { id: kp.admin.userId } } } })).body;
+    } finally {
+      spy.mockRestore();
+    }
+    expect(missCached).toBe(true);
+    const own = await kp.call('GET', `/iam/v2/api-keys/${key.id}`, { auth: { key: key.id, secret: key.spec.secret } });
+    expect(own.status, own.text).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestKeyplane, type TestKeyplane } from '../../../test/support/harness.js';
-import { addPrincipal, crns, type TestPrincipal } from '../../../test/support/principals.js';
+import { addPrincipal, crns } from '../../../test/support/principals.js';
 import type { AuthenticationEvent } from '../../services/authentication-events.js';
 
 let kp: TestKeyplane;
@@ -31,13 +31,13 @@ beforeAll(async () => {
   ids.kafka = (await ok(await kp.call('POST', '/cmk/v2/clusters', { body: cluster({ availability: 'SINGLE_ZONE', config: { kind: 'Basic' } }) }))).id;
   ids.otherKafka = (await ok(await kp.call('POST', '/cmk/v2/clusters', { body: cluster({ availability: 'SINGLE_ZONE', config: { kind: 'Basic' } }) }))).id;
   ids.sr = (await ok(await kp.call('POST', '/srcm/v3/clusters', { body: cluster({ package: 'ESSENTIALS' }) }))).id;
-  keys.kafka = await newKey(saId, { id: ids.kafka, environment: envId });
-  keys.otherKafka = await newKey(saId, { id: ids.otherKafka, environment: envId });
-  keys.sr = await newKey(saId, { id: ids.sr, environment: envId });
+  keys.kafka = await newKey(saId, { id: ids.kafka!, environment: envId });
+  keys.otherKafka = await newKey(saId, { id: ids.otherKafka!, environment: envId });
+  keys.sr = await newKey(saId, { id: ids.sr!, environment: envId });
   keys.flink = await newKey(saId, { id: 'aws.us-east-1', environment: envId });
   keys.tableflow = await newKey(saId, { id: 'tableflow' });
   keys.cloud = await newKey(saId);
-  keys.verifier = await newKey(saId, { id: ids.kafka, environment: envId });
+  keys.verifier = await newKey(saId, { id: ids.kafka!, environment: envId });
 });
 afterAll(() => kp.close());
 
