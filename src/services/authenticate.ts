@@ -23,9 +23,10 @@ export interface Origin {
  * this node is remembered by fingerprint, so a repeat costs one SHA-256 and a map lookup.
  */
 export function checkSecret(ctx: ServiceContext, keyId: string, secret: string): KeyRecord | null | Promise<KeyRecord | null> {
-  const cached = isApiKeyId(keyId) ? ctx.keys.peek(keyId) : null;
-  if (cached === undefined) return loadKey(ctx, keyId).then((record) => matching(ctx, record, secret));
-  return matching(ctx, cached, secret);
+  const cached = ctx.keys.peek(keyId);
+  if (cached !== undefined) return matching(ctx, cached, secret);
+  if (!isApiKeyId(keyId)) return matching(ctx, null, secret);
+  return loadKey(ctx, keyId).then((record) => matching(ctx, record, secret));
 }
 
 function matching(ctx: ServiceContext, record: KeyRecord | null, secret: string): KeyRecord | null {
@@ -57,7 +58,7 @@ export function reportAuthentication(
     time: ctx.now().getTime(),
     outcome: outcome.reason === undefined ? 'success' : 'failure',
     reason: outcome.reason,
-    keyId: isApiKeyId(keyId) ? keyId : undefined,
+    keyId: outcome.key ? outcome.key.id : isApiKeyId(keyId) ? keyId : undefined,
     principalId: outcome.key?.ownerId,
     resource,
     clientAddress: origin.clientAddress,

@@ -64,3 +64,17 @@ describe('pepper file', () => {
     expect(readFileSync(path, 'utf8')).toContain('c2hvcnQ=');
   });
 });
+
+describe('fingerprints', () => {
+  it('are equal for one secret and differ for any other, and hold nothing of the secret', () => {
+    const hasher = createSecretHasher(peppers(1, 1));
+    const secret = newSecret(randomBytes);
+    const print = hasher.fingerprint(secret);
+    expect(hasher.sameFingerprint(print, hasher.fingerprint(secret))).toBe(true);
+    const oneCharacterOff = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+    expect(hasher.sameFingerprint(print, hasher.fingerprint(oneCharacterOff))).toBe(false);
+    expect(hasher.sameFingerprint(print, hasher.fingerprint(newSecret(randomBytes)))).toBe(false);
+    expect(hasher.sameFingerprint(print, print.slice(1))).toBe(false);
+    expect(print).not.toContain(secret.slice(4, 12));
+  });
+});
