@@ -24,6 +24,8 @@ export interface WrkRun {
   headers?: Record<string, string>;
   /** A Lua script (wrk -s). */
   script?: string;
+  /** CPUs wrk runs on (`taskset -c`), so that it does not share the server's core. */
+  cpus?: string;
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -72,7 +74,8 @@ export function runWrk(run: WrkRun): Promise<WrkFigures> {
   if (run.script) args.push('-s', run.script);
   args.push(run.url);
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, argv] = run.cpus === undefined ? ['wrk', args] : ['taskset', ['-c', run.cpus, 'wrk', ...args]];
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     runningWrk.add(child);
     let out = '';
     let err = '';

@@ -39,6 +39,19 @@ export interface DataPlaneCall {
 }
 
 /**
+ * The verifier itself was refused: a misconfigured verifier, told apart from the client's own
+ * failures by its reason (X-Keyplane-Reason on the nginx endpoint).
+ */
+export class VerifierRefused extends KeyplaneError {
+  constructor(
+    readonly reason: 'verifier_missing' | 'verifier_invalid' | 'verifier_not_allowed',
+    ...error: ConstructorParameters<typeof KeyplaneError>
+  ) {
+    super(...error);
+  }
+}
+
+/**
  * Checks the verifier, then the credentials, each under the failed-authentication limits: the
  * verifier's by the peer's address and its key id, the client's by the client's address (the
  * peer's when the verifier does not say) and its key id. Throws `user_unauthenticated` for a
@@ -47,24 +60,32 @@ export interface DataPlaneCall {
  */
 export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call: DataPlaneCall): Maybe<Verification> {
   const { resource, verifier, credentials, via } = call;
-  const verifierOrigin = { via, clientAddress: call.socketAddress };
+  // One reading of the clock serves the limits and the events of both checks.
+  const time = ctx.now().getTime();
+  const verifierOrigin = { via, clientAddress: call.socketAddress, time };
   const verifierCheck = throttled(
     ctx,
     limits,
+    time,
     call.socketAddress,
     verifier.key,
     () => checkVerifier(ctx, verifier.key, verifier.secret, resource, verifierOrigin),
     (check) => !check.allowed && check.reason === 'invalid_credentials',
   );
   return andThen(verifierCheck, (check) => {
-    if (!check.allowed) throw new KeyplaneError(check.reason === 'invalid_credentials' ? 'user_unauthenticated' : 'user_unauthorized', check.detail);
+    if (!check.allowed) {
+      throw check.reason === 'invalid_credentials'
+        ? new VerifierRefused('verifier_invalid', 'user_unauthenticated', check.detail)
+        : new VerifierRefused('verifier_not_allowed', 'user_unauthorized', check.detail);
+    }
     const address = call.clientAddress ?? call.socketAddress;
     return throttled(
       ctx,
       limits,
+      time,
       address,
       credentials.key,
-      () => verifyCredentials(ctx, credentials.key, credentials.secret, resource, { via, clientAddress: address }),
+      () => verifyCredentials(ctx, credentials.key, credentials.secret, resource, { via, clientAddress: address, time }),
       (verification) => !verification.valid && verification.reason === 'invalid_credentials',
     );
   });
@@ -78,20 +99,20 @@ export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call
 function throttled<T>(
   ctx: ServiceContext,
   limits: RateLimits,
+  now: number,
   address: string,
   keyId: string,
   check: () => Maybe<T>,
   failed: (outcome: T) => boolean,
 ): Maybe<T> {
-  const id = isApiKeyId(keyId) ? keyId : undefined;
-  const now = ctx.now().getTime();
-  if (id !== undefined && ctx.keys.peek(id) !== undefined && mayAttemptAtOnce(limits, address, id, now)) {
+  // Only well-formed ids are ever cached, so a cached one needs no pattern check.
+  if (ctx.keys.peek(keyId) !== undefined && mayAttemptAtOnce(limits, address, keyId, now)) {
     return andThen(check(), (outcome) => {
-      if (failed(outcome)) failedAttempt(limits, address, id, now);
+      if (failed(outcome)) failedAttempt(limits, address, keyId, now);
       return outcome;
     });
   }
-  return reserved(ctx, limits, address, id, check, failed);
+  return reserved(ctx, limits, address, isApiKeyId(keyId) ? keyId : undefined, check, failed);
 }
 
 async function reserved<T>(
@@ -141,9 +162,7 @@ export interface NginxAnswer {
 export function answerNginx(ctx: ServiceContext, limits: RateLimits, request: NginxRequest): Maybe<NginxAnswer> {
   const credentials = parseBasic(request.authorization);
   if (!credentials) {
-    return refusal(
-      new KeyplaneError('user_unauthenticated', 'The request needs HTTP Basic credentials: an API key and its secret'),
-    );
+    return refusal(new KeyplaneError('user_unauthenticated', 'The request needs HTTP Basic credentials: an API key and its secret'), 'missing_credentials');
   }
   const resource = request.resource === undefined ? undefined : parseResource(request.resource);
   if (!resource) {
@@ -160,7 +179,7 @@ export function answerNginx(ctx: ServiceContext, limits: RateLimits, request: Ng
   const verifier = parseBasic(request.verifier);
   if (!verifier) {
     return refusal(
-      new KeyplaneError('user_unauthenticated', `The ${VERIFIER_HEADER} header must hold the verifier's API key as HTTP Basic credentials`, {
+      new VerifierRefused('verifier_missing', 'user_unauthenticated', `The ${VERIFIER_HEADER} header must hold the verifier's API key as HTTP Basic credentials`, {
         source: { parameter: VERIFIER_HEADER },
       }),
     );
@@ -191,10 +210,15 @@ function nginxAnswer(verification: Verification): NginxAnswer {
   return refusal(new KeyplaneError(code, verification.detail), verification.reason);
 }
 
+/**
+ * X-Keyplane-Reason: missing_credentials, the verification's reason (invalid_credentials, wrong_resource, cloud_key,
+ * no_access), the verifier's (verifier_missing, verifier_invalid, verifier_not_allowed), or the
+ * error code (bad_request for a missing or unknown resource, too_many_requests).
+ */
 function refusal(error: unknown, reason?: string): NginxAnswer {
   if (!(error instanceof KeyplaneError)) throw error;
   const status = error.code === 'user_unauthenticated' ? 401 : 403;
-  const headers: Record<string, string> = { 'X-Keyplane-Reason': reason ?? error.code };
+  const headers: Record<string, string> = { 'X-Keyplane-Reason': reason ?? (error instanceof VerifierRefused ? error.reason : error.code) };
   if (status === 401) headers['WWW-Authenticate'] = WWW_AUTHENTICATE;
   if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
   return { status, headers, error };

@@ -26,7 +26,7 @@ export function withNginxFastPath(deps: FastPathDeps, fallback: RequestListener)
       fallback(req, res);
       return;
     }
-    const started = performance.now();
+    const started = deps.logger.enabled('debug') ? performance.now() : 0;
     const headers = req.headers;
     let answer: NginxAnswer | Promise<NginxAnswer>;
     try {
@@ -53,15 +53,21 @@ function single(value: string | string[] | undefined): string | undefined {
 
 function send(deps: FastPathDeps, req: IncomingMessage, res: ServerResponse, answer: NginxAnswer, started: number): void {
   const requestId = requestIdFor(single(req.headers['x-request-id']));
-  const headers: Record<string, string> = { ...answer.headers, 'X-Request-Id': requestId };
+  const headers: Record<string, string> = answer.headers;
+  headers['X-Request-Id'] = requestId;
+  // A length, never chunks: nginx and other peers read the answer in one go and keep the connection.
   if (answer.error) {
+    const body = JSON.stringify(failureBody(requestId, answer.error, answer.status));
     headers['Content-Type'] = 'application/json';
+    headers['Content-Length'] = String(Buffer.byteLength(body));
     res.writeHead(answer.status, headers);
-    res.end(JSON.stringify(failureBody(requestId, answer.error, answer.status)));
+    res.end(body);
   } else {
+    headers['Content-Length'] = '0';
     res.writeHead(answer.status, headers);
     res.end();
   }
+  if (!deps.logger.enabled('debug')) return;
   deps.logger.debug('request', {
     request_id: requestId,
     method: 'GET',

@@ -14,6 +14,8 @@ export type Authentication =
 export interface Origin {
   via: AuthenticationEvent['via'];
   clientAddress?: string | undefined;
+  /** When the request arrived (ms since the epoch), read once for all it reports; else the clock at reporting. */
+  time?: number | undefined;
 }
 
 /**
@@ -55,7 +57,7 @@ export function reportAuthentication(
 ): void {
   // One object shape for every event (absent fields undefined), which keeps this path monomorphic.
   const event: AuthenticationEvent = {
-    time: ctx.now().getTime(),
+    time: origin.time ?? ctx.now().getTime(),
     outcome: outcome.reason === undefined ? 'success' : 'failure',
     reason: outcome.reason,
     keyId: outcome.key ? outcome.key.id : isApiKeyId(keyId) ? keyId : undefined,

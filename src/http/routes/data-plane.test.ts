@@ -225,7 +225,17 @@ describe('GET /v1/auth/nginx', () => {
     expect(noResource.body.errors[0]).toMatchObject({ code: 'bad_request', source: { parameter: 'x-keyplane-resource' } });
     const noVerifier = await nginx(keys.kafka, ids.kafka, null);
     expect(noVerifier.status).toBe(401);
+    expect(noVerifier.headers.get('x-keyplane-reason')).toBe('verifier_missing');
     expect(noVerifier.body.errors[0].source).toEqual({ parameter: 'x-keyplane-verifier' });
+  });
+
+  it("tells a refused verifier from a refused client in X-Keyplane-Reason", async () => {
+    expect((await nginx(keys.kafka, ids.kafka, { key: keys.verifier!.key, secret: 'wrong' })).headers.get('x-keyplane-reason')).toBe('verifier_invalid');
+    const notAllowed = await nginx(keys.kafka, ids.kafka, keys.cloud);
+    expect(notAllowed.status).toBe(403);
+    expect(notAllowed.headers.get('x-keyplane-reason')).toBe('verifier_not_allowed');
+    expect((await nginx(undefined, ids.kafka)).headers.get('x-keyplane-reason')).toBe('missing_credentials');
+    expect((await nginx({ key: keys.kafka!.key, secret: 'nope' }, ids.kafka)).headers.get('x-keyplane-reason')).toBe('invalid_credentials');
   });
 
   it('refuses a deleted key on the next request', async () => {
