@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newApiKeyId } from '../src/domain/ids.js';
-import { newSecret } from '../src/domain/secret.js';
 import { defaultQuotaLimits } from '../src/domain/quotas.js';
+import { newSecret } from '../src/domain/secret.js';
 import { createContext } from '../src/services/context.js';
 import { keyRecord } from '../src/services/key-cache.js';
 import { createSecretHasher } from '../src/services/secret-hasher.js';
@@ -91,6 +91,7 @@ async function httpFigures(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'keyplane-bench-verify-'));
   try {
+    // info, because startServer waits for the "listening" line; the data plane logs its requests only at debug.
     const keyplane = await startServer({ KEYPLANE_DATA_DIR: dir, KEYPLANE_LOG_LEVEL: 'info' });
     execFileSync('taskset', ['-a', '-cp', SERVER_CPU, String(keyplane.child.pid)], { stdio: 'ignore' });
     const saved = readFileSync(join(dir, 'initial-admin.txt'), 'utf8');
@@ -278,15 +279,18 @@ async function inProcessFigures(): Promise<void> {
   const hot = Uint32Array.from({ length: 16_384 }, () => Math.floor(Math.random() * KEYS));
   const spread = measure((i) => order[i]!);
   const busy = measure((i) => hot[i & 16_383]!);
-  out(`in process, ${KEYS.toLocaleString('en')} keys cached (${(rssPerKey).toFixed(0)} bytes of memory each):`);
+  const rss = process.memoryUsage().rss / 2 ** 20;
+  out(`in process, ${KEYS.toLocaleString('en')} keys cached (about ${rssPerKey.toFixed(0)} bytes each; process RSS ${rss.toFixed(0)} MiB):`);
   out(`  every call a different key, uniformly over all of them ${spread.toFixed(0).padStart(10)} verifications/s`);
   out(`  16,384 busy keys among them                            ${busy.toFixed(0).padStart(10)} verifications/s`);
   await store.close();
 }
 
-process.on('SIGINT', () => {
-  for (const child of children) child.kill('SIGTERM');
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of children) child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
 if (!options['skip-http']) await httpFigures();
 if (!options['skip-in-process']) await inProcessFigures();

@@ -96,3 +96,43 @@ describe('the nginx endpoint on a listening server', () => {
     expect(query.status).toBe(200);
   });
 });
+
+describe('request bodies over HTTP', () => {
+  const admin = () => basic(kp.admin.key, kp.admin.secret);
+  const big = () => JSON.stringify({ display_name: 'x'.repeat(70_000) });
+
+  it('refuses a declared length past the limit before reading, and changes nothing', async () => {
+    const before = (await kp.call('GET', '/iam/v2/service-accounts')).body.data.length;
+    const res = await fetch(`${base}/iam/v2/service-accounts`, { method: 'POST', headers: { authorization: admin(), 'content-type': 'application/json' }, body: big() });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe('payload_too_large');
+    expect((await kp.call('GET', '/iam/v2/service-accounts')).body.data.length).toBe(before);
+  });
+
+  it('counts a chunked body as it reads it', async () => {
+    const text = big();
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < text.length; i += 8192) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 8192)));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${base}/iam/v2/service-accounts`, {
+      method: 'POST',
+      headers: { authorization: admin(), 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it('reads a small body straight from the request', async () => {
+    const res = await fetch(`${base}/iam/v2/service-accounts`, {
+      method: 'POST',
+      headers: { authorization: admin(), 'content-type': 'application/json' },
+      body: JSON.stringify({ display_name: 'read-over-http', description: 'é ü 日本' }),
+    });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { description: string }).description).toBe('é ü 日本');
+  });
+});

@@ -177,12 +177,16 @@ export function rateLimiting(limits: RateLimits): MiddlewareHandler<AppEnv> {
     c.set('rateLimits', limits);
     await next();
     // The data plane carries its resources' traffic: only its failed authentications are limited.
-    if (c.req.path.startsWith(DATA_PLANE_PATH) && c.get('rateLimit') === undefined) return;
-    const state = (c.get('rateLimit') as RateLimitState | undefined) ?? count(c, limits.addresses, sourceAddress(c)).state;
-    c.header('X-RateLimit-Limit', String(state.limits.capacity));
-    c.header('X-RateLimit-Remaining', String(remaining(state.bucket)));
-    c.header('X-RateLimit-Reset', String(secondsUntilFull(state.bucket, state.limits)));
+    if (c.get('rateLimit') !== undefined || c.req.path.startsWith(DATA_PLANE_PATH)) return;
+    count(c, limits.addresses, sourceAddress(c));
   };
+}
+
+/** The X-RateLimit-* headers of the bucket a request was counted against; the last count wins. */
+function limitHeaders(c: Context<AppEnv>, state: RateLimitState): void {
+  c.header('X-RateLimit-Limit', String(state.limits.capacity));
+  c.header('X-RateLimit-Remaining', String(remaining(state.bucket)));
+  c.header('X-RateLimit-Reset', String(secondsUntilFull(state.bucket, state.limits)));
 }
 
 /** Where the data plane's endpoints live. */
@@ -334,6 +338,9 @@ function count(c: Context<AppEnv>, map: BucketMap, name: string): { allowed: boo
   const { allowed, bucket } = map.take(name, nowMs(c));
   const state = { limits: map.limits, bucket };
   c.set('rateLimit', state);
+  // Counted before the response exists (but for the rare request answered before any count):
+  // the headers go straight into it.
+  limitHeaders(c, state);
   return { allowed, state };
 }
 
