@@ -136,7 +136,7 @@ describe('requests without credentials', () => {
     expect(limitHeaders(missing).remaining).toBe('2');
     const document = await kp.call('GET', '/openapi.json', { auth: false });
     expect(limitHeaders(document).remaining).toBe('1');
-    const tooLarge = await kp.call('POST', '/iam/v2/api-keys', { raw: 'x'.repeat(70_000), auth: false, skipSpec: true });
+    const tooLarge = await kp.call('POST', '/iam/v2/api-keys', { raw: 'x'.repeat(70_000), auth: false, skipSpec: true, headers: { 'content-length': '70000' } });
     expect(tooLarge.status).toBe(413);
     expect(limitHeaders(tooLarge).remaining).toBe('0');
 

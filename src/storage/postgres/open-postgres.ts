@@ -171,8 +171,20 @@ async function migrateAlone(url: string, schema: string): Promise<string[]> {
     plugins: [new CamelCasePlugin()],
   });
   try {
-    return await migrateToLatest(db, schema);
+    // Kysely's migrator looks for its tables by reading the whole catalog, which fails with
+    // 3F000 when another schema is dropped during the read (tests do that all the time; two
+    // tenants of one server could). Migrating is idempotent, so such a failure is retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await migrateToLatest(db, schema);
+      } catch (error) {
+        if (errorCode(error) !== '3F000' || attempt === MIGRATION_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   } finally {
     await db.destroy();
   }
 }
+
+const MIGRATION_ATTEMPTS = 5;
