@@ -8,11 +8,13 @@ import type { AppEnv } from './types.js';
 
 export const WWW_AUTHENTICATE = 'Basic realm="Keyplane", charset="UTF-8"';
 
+const BASIC_RE = /^basic\s+[A-Za-z0-9+/=_-]+\s*$/i;
+
 /** Splits `Authorization: Basic base64(key:secret)`; undefined when the header is not that. */
 export function parseBasic(header: string | undefined): { key: string; secret: string } | undefined {
-  const match = header ? /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header) : null;
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  // Tested without a capturing match: this runs twice on every data-plane request.
+  if (!header || !BASIC_RE.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;
   return { key: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };

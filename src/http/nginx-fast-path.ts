@@ -35,7 +35,7 @@ export function withNginxFastPath(deps: FastPathDeps, fallback: RequestListener)
         verifier: single(headers[VERIFIER_HEADER]),
         resource: single(headers[RESOURCE_HEADER]),
         clientAddress: single(headers[CLIENT_ADDRESS_HEADER]),
-        socketAddress: addressKey(req.socket.remoteAddress ?? 'unknown'),
+        socketAddress: socketAddress(req),
       });
     } catch {
       // A failure (the database is down, say) is answered by the framework's route and error handling.
@@ -45,6 +45,18 @@ export function withNginxFastPath(deps: FastPathDeps, fallback: RequestListener)
     if (answer instanceof Promise) answer.then((a) => send(deps, req, res, a, started), () => fallback(req, res));
     else send(deps, req, res, answer, started);
   };
+}
+
+/** Each connection's address, worked out once however many requests it carries (nginx keeps them open). */
+const socketAddresses = new WeakMap<object, string>();
+
+function socketAddress(req: IncomingMessage): string {
+  let address = socketAddresses.get(req.socket);
+  if (address === undefined) {
+    address = addressKey(req.socket.remoteAddress ?? 'unknown');
+    socketAddresses.set(req.socket, address);
+  }
+  return address;
 }
 
 function single(value: string | string[] | undefined): string | undefined {
