@@ -65,17 +65,17 @@ function single(value: string | string[] | undefined): string | undefined {
 
 function send(deps: FastPathDeps, req: IncomingMessage, res: ServerResponse, answer: NginxAnswer, started: number): void {
   const requestId = requestIdFor(single(req.headers['x-request-id']));
-  const headers: Record<string, string> = answer.headers;
-  headers['X-Request-Id'] = requestId;
-  // A length, never chunks: nginx and other peers read the answer in one go and keep the connection.
+  // A flat list of names and values costs Node less than an object; a length, never chunks:
+  // nginx and other peers read the answer in one go and keep the connection.
+  const headers: string[] = ['X-Request-Id', requestId];
+  for (const name in answer.headers) headers.push(name, answer.headers[name]!);
   if (answer.error) {
     const body = JSON.stringify(failureBody(requestId, answer.error, answer.status));
-    headers['Content-Type'] = 'application/json';
-    headers['Content-Length'] = String(Buffer.byteLength(body));
+    headers.push('Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body)));
     res.writeHead(answer.status, headers);
     res.end(body);
   } else {
-    headers['Content-Length'] = '0';
+    headers.push('Content-Length', '0');
     res.writeHead(answer.status, headers);
     res.end();
   }
