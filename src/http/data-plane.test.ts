@@ -90,6 +90,15 @@ describe('the data plane under the failed-authentication limits', () => {
     expect((await nginx(clients[2]!, '198.51.100.8')).status).toBe(200);
   });
 
+  it('counts an IPv6 client by its /64, so stepping through its addresses gains it nothing', async () => {
+    advance(60_000);
+    for (let i = 0; i < 6; i++) {
+      expect((await nginx(wrong({ key: newApiKeyId(randomBytes), secret: '' }), `2001:db8:1:2::${i + 1}`)).status).toBe(401);
+    }
+    expect((await nginx(clients[3]!, '2001:db8:1:2::ff')).headers.get('x-keyplane-reason')).toBe('too_many_requests');
+    expect((await nginx(clients[3]!, '2001:db8:1:3::1')).status).toBe(200);
+  });
+
   it("counts a verifier's wrong secrets against the verifier's key id", async () => {
     advance(60_000);
     const badVerifier = wrong(verifier);

@@ -11,7 +11,7 @@ import {
   verifyCredentials,
 } from '../services/verify-credentials.js';
 import { parseBasic, WWW_AUTHENTICATE } from './auth.js';
-import { failedAttempt, mayAttemptAtOnce, type RateLimits, reserveAttempt } from './rate-limit.js';
+import { addressKey, failedAttempt, mayAttemptAtOnce, type RateLimits, reserveAttempt } from './rate-limit.js';
 
 /** The verifier's own credential: `Basic base64(key:secret)`, as in Authorization. */
 export const VERIFIER_HEADER = 'x-keyplane-verifier';
@@ -78,7 +78,8 @@ export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call
         ? new VerifierRefused('verifier_invalid', 'user_unauthenticated', check.detail)
         : new VerifierRefused('verifier_not_allowed', 'user_unauthorized', check.detail);
     }
-    const address = call.clientAddress ?? call.socketAddress;
+    // Counted as a socket address is: an IPv6 client by its /64.
+    const address = call.clientAddress === undefined ? call.socketAddress : addressKey(call.clientAddress);
     return throttled(
       ctx,
       limits,
