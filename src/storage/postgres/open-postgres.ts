@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  CamelCasePlugin,
+  type DatabaseIntrospector,
+  type Kysely as KyselyType,
+  Kysely,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import { type Dialect, KyselyStore, type LiveMessage, migrateToLatest } from '../kysely-store.js';
 import type { Database } from '../schema.js';
@@ -133,9 +143,15 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   // well as failing its query (which the caller sees as StoreUnavailable). Unheard, that event
   // would crash the process; the pool discards the connection when it is released.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  let schema: string | null | undefined;
   try {
-    const schema = (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
+    schema = (await pool.query<{ schema: string | null }>('select current_schema() as schema')).rows[0]?.schema;
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new SchemaDialect({ pool }, schema ?? ''), plugins: [new CamelCasePlugin()] });
+  try {
     if (!schema) throw new Error('the connection has no current schema: check search_path');
     const channel = channelFor(schema);
     const origin = randomUUID();
@@ -167,24 +183,51 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
  */
 async function migrateAlone(url: string, schema: string): Promise<string[]> {
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 }) }),
+    dialect: new SchemaDialect({ pool: new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 }) }, schema),
     plugins: [new CamelCasePlugin()],
   });
   try {
-    // Kysely's migrator looks for its tables by reading the whole catalog, which fails with
-    // 3F000 when another schema is dropped during the read (tests do that all the time; two
-    // tenants of one server could). Migrating is idempotent, so such a failure is retried.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await migrateToLatest(db, schema);
-      } catch (error) {
-        if (errorCode(error) !== '3F000' || attempt === MIGRATION_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-      }
-    }
+    return await migrateToLatest(db, schema);
   } finally {
     await db.destroy();
   }
 }
 
-const MIGRATION_ATTEMPTS = 5;
+/**
+ * PostgreSQL as Kysely speaks it, but looking only at the store's own schema when it asks what
+ * exists (as its migrator does). Kysely's own introspector reads every schema's tables through
+ * functions that resolve names, and fails with 3F000 when another schema is dropped during the
+ * read: another tenant of the same server, or another test, does that at any time.
+ */
+class SchemaDialect extends PostgresDialect {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(db: KyselyType<unknown>): DatabaseIntrospector {
+    return new SchemaIntrospector(db, this.schema);
+  }
+}
+
+class SchemaIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: KyselyType<unknown>,
+    private readonly schema: string,
+  ) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${this.schema}`.execute(this.db);
+    return rows;
+  }
+
+  /** The schema's tables and views, without columns: what the migrator needs to know. */
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; type: string }>`
+      select table_name as name, table_type as type from information_schema.tables where table_schema = ${this.schema}
+    `.execute(this.db);
+    return rows.map((r) => ({ name: r.name, schema: this.schema, isView: r.type === 'VIEW', isForeign: r.type === 'FOREIGN', columns: [] }));
+  }
+}
