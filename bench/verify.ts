@@ -26,6 +26,7 @@ import { createSecretHasher } from '../src/services/secret-hasher.js';
 import { parseResource, verifyCredentials } from '../src/services/verify-credentials.js';
 import { openSqliteStore } from '../src/storage/sqlite/open-sqlite.js';
 import { repoRoot, startServer } from '../test/support/process.js';
+import { apiKeyRow } from '../test/support/rows.js';
 import { median, runWrk, summarise, type WrkFigures, wrkInstalled } from './lib/wrk.js';
 
 const { values: options } = parseArgs({
@@ -241,21 +242,14 @@ async function loadedCache(count: number): Promise<LoadedCache> {
   const now = new Date().toISOString();
   for (let i = 0; i < count; i++) {
     const { hash, version } = hasher.hash(secrets[i]!);
-    const row = {
-      id: ids[i]!,
+    const row = apiKeyRow(ids[i]!, now, {
       ownerId: 'sa-bench1',
-      ownerKind: 'ServiceAccount',
       scopeKind: 'Cluster',
       resourceId: 'lkc-bench1',
       resourceEnvironmentId: 'env-bench1',
-      displayName: '',
-      description: '',
       secretHash: hash,
       pepperVersion: version,
-      createdAt: now,
-      updatedAt: now,
-      lastUsedAt: null,
-    };
+    });
     ctx.keys.remember(ids[i]!, keyRecord(row), 0);
   }
   for (let i = 0; i < count; i++) verifyCredentials(ctx, ids[i]!, secrets[i]!, resource, origin);

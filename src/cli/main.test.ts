@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { apiKeyRow } from '../../test/support/rows.js';
 import { migrations } from '../storage/migrations/index.js';
 import { openSqliteStore } from '../storage/sqlite/open-sqlite.js';
 import type { CliIo } from './io.js';
@@ -35,21 +36,7 @@ async function sqliteSource(path: string): Promise<void> {
   await store.insert('serviceAccounts', { id: 'sa-aaaaaa', displayName: 'orders', description: '', createdAt: t, updatedAt: t });
   await store.insertMany(
     'apiKeys',
-    ['KEY0000000000001', 'KEY0000000000002'].map((id) => ({
-      id,
-      ownerId: 'sa-aaaaaa',
-      ownerKind: 'ServiceAccount',
-      scopeKind: 'Cloud',
-      resourceId: 'cloud',
-      resourceEnvironmentId: null,
-      displayName: '',
-      description: '',
-      secretHash: 'hash',
-      pepperVersion: 1,
-      createdAt: t,
-      updatedAt: t,
-      lastUsedAt: null,
-    })),
+    ['KEY0000000000001', 'KEY0000000000002'].map((id) => apiKeyRow(id, t, { ownerId: 'sa-aaaaaa' })),
   );
   await store.close();
 }

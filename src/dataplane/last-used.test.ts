@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { apiKeyRow } from '../../test/support/rows.js';
 import type { AuthenticationEvent } from '../services/authentication-events.js';
 import type { KyselyStore } from '../storage/kysely-store.js';
 import type { ApiKey } from '../storage/schema.js';
@@ -9,23 +10,7 @@ const T0 = Date.UTC(2030, 0, 1, 12, 34, 0);
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function row(id: string, lastUsedAt: string | null = null): ApiKey {
-  return {
-    id,
-    ownerId: 'sa-owner1',
-    ownerKind: 'ServiceAccount',
-    scopeKind: 'Cloud',
-    resourceId: 'cloud',
-    resourceEnvironmentId: null,
-    displayName: '',
-    description: '',
-    secretHash: 'hash',
-    pepperVersion: 1,
-    createdAt: iso(T0 - 3_600_000),
-    updatedAt: iso(T0 - 3_600_000),
-    lastUsedAt,
-  };
-}
+const row = (id: string, lastUsedAt: string | null = null): ApiKey => apiKeyRow(id, iso(T0 - 3_600_000), { lastUsedAt });
 
 const used = (keyId: string | undefined, time: number, outcome: AuthenticationEvent['outcome'] = 'success'): AuthenticationEvent => ({
   time,

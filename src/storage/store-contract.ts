@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiKeyRow } from '../../test/support/rows.js';
 import type { ApiKey } from './schema.js';
 import { LIST_TOTAL_CAP, type Store, UniqueViolation, type Where } from './store.js';
 
@@ -17,22 +18,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
     });
 
     const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
-    const key = (id: string, n: number, over: Partial<ApiKey> = {}): ApiKey => ({
-      id,
-      ownerId: 'sa-owner1',
-      ownerKind: 'ServiceAccount',
-      scopeKind: 'Cloud',
-      resourceId: 'cloud',
-      resourceEnvironmentId: null,
-      displayName: '',
-      description: `key ${id}`,
-      secretHash: 'hash',
-      pepperVersion: 1,
-      createdAt: at(n),
-      updatedAt: at(n),
-      lastUsedAt: null,
-      ...over,
-    });
+    const key = (id: string, n: number, over: Partial<ApiKey> = {}): ApiKey => apiKeyRow(id, at(n), { description: `key ${id}`, ...over });
     const sa = (id: string, name: string, n = 0) => ({
       id,
       displayName: name,
