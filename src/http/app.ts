@@ -3,11 +3,10 @@ import { Hono } from 'hono';
 import { KeyplaneError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
-import { describeDriverError, StoreUnavailable } from '../services/context.js';
 import { Api, openApiDocument } from './api.js';
 import { WWW_AUTHENTICATE } from './auth.js';
-import { fail, failure } from './failure.js';
-import { DATA_PLANE_PATH, limitAddress, limitByAddress, RateLimits, rateLimiting } from './rate-limit.js';
+import { fail, failure, unexpectedFailure } from './failure.js';
+import { DATA_PLANE_PATHS, limitAddress, limitByAddress, RateLimits, rateLimiting } from './rate-limit.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerDataPlaneRoutes } from './routes/data-plane.js';
 import { registerEnvironmentRoutes } from './routes/environments.js';
@@ -55,7 +54,7 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     await next();
     // The path only: a query string is the caller's and could hold anything. The data plane's
     // requests are its resources' traffic: logged only at debug.
-    const log = c.req.path.startsWith(DATA_PLANE_PATH) ? logger.debug : logger.info;
+    const log = DATA_PLANE_PATHS.has(c.req.path) ? logger.debug : logger.info;
     log('request', {
       request_id: requestId,
       method: c.req.method,
@@ -90,13 +89,7 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
       if (error.code === 'user_unauthenticated') c.header('WWW-Authenticate', WWW_AUTHENTICATE);
       return failure(c, error);
     }
-    if (error instanceof StoreUnavailable) {
-      logger.warn('database unavailable', { request_id: c.get('requestId'), cause: describeDriverError(error.cause) });
-      c.header('Retry-After', '5');
-      return fail(c, 'database_unavailable', 'The database cannot be reached; retry shortly. A change is made whole or not at all');
-    }
-    logger.error('unhandled error', { request_id: c.get('requestId'), error: error.name, message: error.message });
-    return fail(c, 'internal_error', 'The server failed to handle the request; the request id identifies it in the log');
+    return failure(c, unexpectedFailure(error, logger, c.get('requestId')));
   });
 
   const api = new Api(app);

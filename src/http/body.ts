@@ -38,6 +38,8 @@ export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   return parsed.data;
 }
 
+const utf8 = new TextDecoder();
+
 /**
  * The body as text, refused past the configured size whether or not Content-Length says so.
  * Over HTTP it is read straight from Node's request: the web Request and stream the framework
@@ -59,7 +61,8 @@ async function bodyText(c: Context<AppEnv>): Promise<string> {
     if (size > max) throw tooLarge();
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  // As fetch's text() reads it: UTF-8, a byte-order mark dropped.
+  return utf8.decode(Buffer.concat(chunks, size));
 }
 
 /** A query parameter's value; absent and empty both mean "no filter". */

@@ -118,4 +118,31 @@ describe('the data plane under the failed-authentication limits', () => {
     expect(res.headers.get('retry-after')).toBe('20');
     expect(res.body.errors[0].code).toBe('too_many_requests');
   });
+
+  it("keeps the verifier's buckets apart from its clients': a client cannot lock the verifier out", async () => {
+    advance(60_000);
+    // A client sends the verifier's own key id with wrong secrets, more often than a key id may fail.
+    for (let i = 0; i < 4; i++) await nginx(wrong(verifier), '192.0.2.20');
+    expect((await nginx(clients[0]!, '192.0.2.21')).status).toBe(200);
+  });
+
+  it("keeps each verifier's client addresses apart: one verifier cannot lock out another's clients", async () => {
+    advance(60_000);
+    const other = clients[3]!;
+    // The holder of a key of the cluster, as a verifier, reports failures for an address another verifier serves.
+    for (let i = 0; i < 6; i++) {
+      const res = await kp.call('POST', '/v1/verify', {
+        auth: other,
+        body: { key: newApiKeyId(randomBytes), secret: 'x', resource: lkc, client_address: '198.51.100.50' },
+      });
+      expect(res.body.reason).toBe('invalid_credentials');
+    }
+    expect((await nginx(clients[0]!, '198.51.100.50')).status).toBe(200);
+  });
+
+  it('takes only an IP address as the client address', async () => {
+    const res = await kp.call('POST', '/v1/verify', { auth: verifier, body: { ...clients[0]!, resource: lkc, client_address: 'anything' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].source).toEqual({ pointer: '/client_address' });
+  });
 });

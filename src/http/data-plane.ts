@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { KeyplaneError } from '../domain/errors.js';
 import { isApiKeyId } from '../domain/ids.js';
 import type { ServiceContext } from '../services/context.js';
@@ -31,9 +32,9 @@ export interface DataPlaneCall {
   verifier: Credentials;
   /** The credential being checked. */
   credentials: Credentials;
-  /** The peer's address (nginx, a broker). */
+  /** The peer's address (nginx, a broker), as its socket shows it. */
   socketAddress: string;
-  /** The client's address as the verifier reports it. */
+  /** The client's IP address as the verifier reports it. */
   clientAddress: string | undefined;
   via: 'verify' | 'nginx';
 }
@@ -52,11 +53,13 @@ export class VerifierRefused extends KeyplaneError {
 }
 
 /**
- * Checks the verifier, then the credentials, each under the failed-authentication limits: the
- * verifier's by the peer's address and its key id, the client's by the client's address (the
- * peer's when the verifier does not say) and its key id. Throws `user_unauthenticated` for a
- * verifier that does not authenticate, `user_unauthorized` for one that may not verify keys for
- * the resource, `too_many_requests` past the limits. Synchronous when both keys are cached.
+ * Checks the verifier, then the credentials, each under the failed-authentication limits. The
+ * two never share a bucket, so no client can use up the verifier's: the verifier's failures
+ * count by the peer's address and its key id; the client's by its key id and by its address
+ * (the peer's when the verifier does not say) among that verifier's clients. Throws
+ * `user_unauthenticated` for a verifier that does not authenticate, `user_unauthorized` for one
+ * that may not verify keys for the resource, `too_many_requests` past the limits. Synchronous
+ * when both keys are cached.
  */
 export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call: DataPlaneCall): Maybe<Verification> {
   const { resource, verifier, credentials, via } = call;
@@ -67,7 +70,7 @@ export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call
     ctx,
     limits,
     time,
-    call.socketAddress,
+    { address: `verifier ${bucketOf(call.socketAddress)}`, key: `verifier ${verifier.key}` },
     verifier.key,
     () => checkVerifier(ctx, verifier.key, verifier.secret, resource, verifierOrigin),
     (check) => !check.allowed && check.reason === 'invalid_credentials',
@@ -78,18 +81,31 @@ export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call
         ? new VerifierRefused('verifier_invalid', 'user_unauthenticated', check.detail)
         : new VerifierRefused('verifier_not_allowed', 'user_unauthorized', check.detail);
     }
-    // Counted as a socket address is: an IPv6 client by its /64.
-    const address = call.clientAddress === undefined ? call.socketAddress : addressKey(call.clientAddress);
+    const address = call.clientAddress ?? call.socketAddress;
     return throttled(
       ctx,
       limits,
       time,
-      address,
+      { address: `${verifier.key} ${bucketOf(address)}`, key: credentials.key },
       credentials.key,
       () => verifyCredentials(ctx, credentials.key, credentials.secret, resource, { via, clientAddress: address, time }),
       (verification) => !verification.valid && verification.reason === 'invalid_credentials',
     );
   });
+}
+
+const buckets = new Map<string, string>();
+/** Addresses whose bucket name is remembered: a node sees few peers, and past this each is worked out again. */
+const MAX_REMEMBERED_ADDRESSES = 10_000;
+
+/** The bucket an address counts in (an IPv6 address by its /64), remembered for the next request. */
+function bucketOf(address: string): string {
+  let bucket = buckets.get(address);
+  if (bucket === undefined) {
+    bucket = addressKey(address);
+    if (buckets.size < MAX_REMEMBERED_ADDRESSES) buckets.set(address, bucket);
+  }
+  return bucket;
 }
 
 /**
@@ -101,19 +117,20 @@ function throttled<T>(
   ctx: ServiceContext,
   limits: RateLimits,
   now: number,
-  address: string,
+  names: { address: string; key: string },
   keyId: string,
   check: () => Maybe<T>,
   failed: (outcome: T) => boolean,
 ): Maybe<T> {
   // Only well-formed ids are ever cached, so a cached one needs no pattern check.
-  if (ctx.keys.peek(keyId) !== undefined && mayAttemptAtOnce(limits, address, keyId, now)) {
+  if (ctx.keys.peek(keyId) !== undefined && mayAttemptAtOnce(limits, names.address, names.key, now)) {
     return andThen(check(), (outcome) => {
-      if (failed(outcome)) failedAttempt(limits, address, keyId, now);
+      if (failed(outcome)) failedAttempt(limits, names.address, names.key, now);
       return outcome;
     });
   }
-  return reserved(ctx, limits, address, isApiKeyId(keyId) ? keyId : undefined, check, failed);
+  // A malformed id is no guess at a key: it counts against the address alone.
+  return reserved(ctx, limits, names.address, isApiKeyId(keyId) ? names.key : undefined, check, failed);
 }
 
 async function reserved<T>(
@@ -190,7 +207,8 @@ export function answerNginx(ctx: ServiceContext, limits: RateLimits, request: Ng
     verifier,
     credentials,
     socketAddress: request.socketAddress,
-    clientAddress: request.clientAddress,
+    // Anything but an IP address is a misconfiguration, not a client: the peer's address counts instead.
+    clientAddress: request.clientAddress !== undefined && isIP(request.clientAddress) !== 0 ? request.clientAddress : undefined,
     via: 'nginx',
   };
   let outcome: Maybe<Verification>;

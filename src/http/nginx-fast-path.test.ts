@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { basic, startTestKeyplane, type TestKeyplane } from '../../test/support/harness.js';
 import { requestListener } from '../server.js';
+import { StoreUnavailable } from '../storage/store.js';
 
 type Key = { key: string; secret: string };
 let kp: TestKeyplane;
@@ -86,6 +87,26 @@ describe('the nginx endpoint on a listening server', () => {
     expect(res.headers.get('x-request-id')).toBe('nginx-42');
   });
 
+  it('answers a database outage in place, checking and reporting the credentials once', async () => {
+    const { services } = kp.keyplane;
+    const seen: string[] = [];
+    const observer = services.authentications;
+    services.authentications = { authenticated: (e) => seen.push(`${e.keyId} ${e.outcome}`) };
+    // The client's key is not cached, so its check reads the store, which is down.
+    services.keys.forget([client.key]);
+    const get = vi.spyOn(services.store, 'get').mockRejectedValue(new StoreUnavailable());
+    try {
+      const res = await fetch(`${base}/v1/auth/nginx`, { headers: { ...configured(), authorization: basic(client.key, client.secret) } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe('database_unavailable');
+      expect(seen).toEqual([`${verifier.key} success`]);
+    } finally {
+      get.mockRestore();
+      services.authentications = observer;
+    }
+  });
+
   it('leaves every other request to the app', async () => {
     expect((await fetch(`${base}/v1/auth/nginxx`)).status).toBe(404);
     const post = await fetch(`${base}/v1/auth/nginx`, { method: 'POST', headers: configured() });
@@ -124,6 +145,15 @@ describe('request bodies over HTTP', () => {
       duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(413);
+  });
+
+  it('drops a byte-order mark as fetch does', async () => {
+    const res = await fetch(`${base}/iam/v2/service-accounts`, {
+      method: 'POST',
+      headers: { authorization: admin(), 'content-type': 'application/json' },
+      body: `\uFEFF${JSON.stringify({ display_name: 'with-bom' })}`,
+    });
+    expect(res.status).toBe(201);
   });
 
   it('reads a small body straight from the request', async () => {

@@ -1,10 +1,12 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
+import type { KeyplaneError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
 import { requestIdFor } from './app.js';
 import { answerNginx, CLIENT_ADDRESS_HEADER, type NginxAnswer, RESOURCE_HEADER, VERIFIER_HEADER } from './data-plane.js';
-import { failureBody } from './failure.js';
-import { addressKey, type RateLimits } from './rate-limit.js';
+import { errorStatus } from './error-status.js';
+import { failureBody, unexpectedFailure } from './failure.js';
+import type { RateLimits } from './rate-limit.js';
 
 export const NGINX_AUTH_PATH = '/v1/auth/nginx';
 
@@ -17,7 +19,7 @@ export interface FastPathDeps {
 /**
  * The server's request listener: `GET /v1/auth/nginx` is answered straight from Node's request,
  * the same answer the framework's route gives (answerNginx) without the framework's cost per
- * request; everything else, and any request whose answer fails, goes to `fallback`.
+ * request; everything else goes to `fallback`.
  */
 export function withNginxFastPath(deps: FastPathDeps, fallback: RequestListener): RequestListener {
   return (req, res) => {
@@ -27,7 +29,15 @@ export function withNginxFastPath(deps: FastPathDeps, fallback: RequestListener)
       return;
     }
     const started = deps.logger.enabled('debug') ? performance.now() : 0;
+    const requestId = requestIdFor(single(req.headers['x-request-id']));
     const headers = req.headers;
+    // An error (the database is down, say) is answered here, as the app's error handler would:
+    // handing the request on would check its credentials, and report them, a second time.
+    const failed = (error: unknown) => {
+      const failure = unexpectedFailure(error, deps.logger, requestId);
+      const retry: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
+      send(deps, res, requestId, { status: errorStatus[failure.code], headers: retry, error: failure }, started);
+    };
     let answer: NginxAnswer | Promise<NginxAnswer>;
     try {
       answer = answerNginx(deps.services, deps.limits, {
@@ -35,36 +45,29 @@ export function withNginxFastPath(deps: FastPathDeps, fallback: RequestListener)
         verifier: single(headers[VERIFIER_HEADER]),
         resource: single(headers[RESOURCE_HEADER]),
         clientAddress: single(headers[CLIENT_ADDRESS_HEADER]),
-        socketAddress: socketAddress(req),
+        socketAddress: req.socket.remoteAddress ?? 'unknown',
       });
-    } catch {
-      // A failure (the database is down, say) is answered by the framework's route and error handling.
-      fallback(req, res);
+    } catch (error) {
+      failed(error);
       return;
     }
-    if (answer instanceof Promise) answer.then((a) => send(deps, req, res, a, started), () => fallback(req, res));
-    else send(deps, req, res, answer, started);
+    if (answer instanceof Promise) answer.then((a) => send(deps, res, requestId, a, started), failed);
+    else send(deps, res, requestId, answer, started);
   };
 }
 
-/** Each connection's address, worked out once however many requests it carries (nginx keeps them open). */
-const socketAddresses = new WeakMap<object, string>();
-
-function socketAddress(req: IncomingMessage): string {
-  let address = socketAddresses.get(req.socket);
-  if (address === undefined) {
-    address = addressKey(req.socket.remoteAddress ?? 'unknown');
-    socketAddresses.set(req.socket, address);
-  }
-  return address;
-}
-
+/** Node joins repeated headers into one string (but set-cookie); the type allows a list regardless. */
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function send(deps: FastPathDeps, req: IncomingMessage, res: ServerResponse, answer: NginxAnswer, started: number): void {
-  const requestId = requestIdFor(single(req.headers['x-request-id']));
+function send(
+  deps: FastPathDeps,
+  res: ServerResponse,
+  requestId: string,
+  answer: { status: number; headers: Record<string, string>; error?: KeyplaneError | undefined },
+  started: number,
+): void {
   // A flat list of names and values costs Node less than an object; a length, never chunks:
   // nginx and other peers read the answer in one go and keep the connection.
   const headers: string[] = ['X-Request-Id', requestId];

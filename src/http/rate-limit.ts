@@ -177,7 +177,7 @@ export function rateLimiting(limits: RateLimits): MiddlewareHandler<AppEnv> {
     c.set('rateLimits', limits);
     await next();
     // The data plane carries its resources' traffic: only its failed authentications are limited.
-    if (c.get('rateLimit') !== undefined || c.req.path.startsWith(DATA_PLANE_PATH)) return;
+    if (c.get('rateLimit') !== undefined || DATA_PLANE_PATHS.has(c.req.path)) return;
     count(c, limits.addresses, sourceAddress(c));
   };
 }
@@ -189,8 +189,8 @@ function limitHeaders(c: Context<AppEnv>, state: RateLimitState): void {
   c.header('X-RateLimit-Reset', String(secondsUntilFull(state.bucket, state.limits)));
 }
 
-/** Where the data plane's endpoints live. */
-export const DATA_PLANE_PATH = '/v1/';
+/** The data plane's endpoints. */
+export const DATA_PLANE_PATHS: ReadonlySet<string> = new Set(['/v1/verify', '/v1/auth/nginx']);
 
 /** For routes that need no credentials: counts the request against its source address. */
 export const limitByAddress: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -298,12 +298,17 @@ export function failedAttempt(limits: RateLimits, address: string, keyId: string
 export function sourceAddress(c: Context<AppEnv>): string {
   let address = addresses.get(c.req.raw);
   if (address === undefined) {
-    // Without a Node request there is no socket, and getConnInfo would throw to say so.
-    const remote = (c.env as { incoming?: unknown } | undefined)?.incoming ? getConnInfo(c).remote.address : undefined;
-    address = remote ? addressKey(remote) : 'unknown';
+    address = addressKey(peerAddress(c));
     addresses.set(c.req.raw, address);
   }
   return address;
+}
+
+/** The peer's address as its socket shows it, not normalised; `unknown` without a socket. */
+export function peerAddress(c: Context<AppEnv>): string {
+  // Without a Node request there is no socket, and getConnInfo would throw to say so.
+  const remote = (c.env as { incoming?: unknown } | undefined)?.incoming ? getConnInfo(c).remote.address : undefined;
+  return remote ?? 'unknown';
 }
 
 /** Each request's address, read once however many buckets count it. */

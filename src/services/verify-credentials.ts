@@ -1,5 +1,5 @@
 import type { Decision } from '../domain/authorization.js';
-import { parseCrn } from '../domain/crn.js';
+import { type Crn, parseCrn } from '../domain/crn.js';
 import { hasIdShape } from '../domain/ids.js';
 import { findFlinkRegion } from '../domain/regions.js';
 import { inferKeyScope, type KeyScopeKind, keyScopes } from '../domain/resources.js';
@@ -22,7 +22,7 @@ export interface DataPlaneResource {
 
 export const RESOURCE_FORMS = 'lkc-…, lsrc-…, lksqlc-…, <environment>/<cloud>.<region> or tableflow';
 
-const parsedResources = new Map<string, DataPlaneResource | null>();
+const parsedResources = new Map<string, DataPlaneResource>();
 /** Resources parsed and remembered: a node serves a few, and anything past this is parsed each time. */
 const MAX_PARSED_RESOURCES = 10_000;
 
@@ -30,10 +30,11 @@ const MAX_PARSED_RESOURCES = 10_000;
 export function parseResource(text: string): DataPlaneResource | undefined {
   let parsed = parsedResources.get(text);
   if (parsed === undefined) {
-    parsed = parse(text) ?? null;
-    if (parsedResources.size < MAX_PARSED_RESOURCES) parsedResources.set(text, parsed);
+    parsed = parse(text);
+    // Only what names a resource is remembered: junk sent before any check cannot fill the map.
+    if (parsed && parsedResources.size < MAX_PARSED_RESOURCES) parsedResources.set(text, parsed);
   }
-  return parsed ?? undefined;
+  return parsed;
 }
 
 function parse(text: string): DataPlaneResource | undefined {
@@ -171,19 +172,40 @@ export function checkVerifier(
       reportAuthentication(ctx, origin, keyId, { reason: 'invalid_credentials' }, resource.name);
       return { allowed: false, reason: 'invalid_credentials', detail: 'The verifier API key or secret is not valid' };
     }
-    reportAuthentication(ctx, origin, keyId, { key }, resource.name);
-    if (scopedTo(key, resource)) return { allowed: true, key };
-    const refused: VerifierCheck = {
-      allowed: false,
-      reason: 'not_a_verifier',
-      detail: `API key ${key.id} may not verify keys for ${resource.name}: it needs to be scoped to that resource, or to be a Cloud API key whose owner holds ApiKey:Verify on it`,
+    const allowed = (): VerifierCheck => {
+      reportAuthentication(ctx, origin, keyId, { key }, resource.name);
+      return { allowed: true, key };
     };
-    if (key.scopeKind !== 'Cloud' && key.scopeKind !== 'Global') return refused;
+    const refused = (): VerifierCheck => {
+      reportAuthentication(ctx, origin, keyId, { key, reason: 'not_a_verifier' }, resource.name);
+      return {
+        allowed: false,
+        reason: 'not_a_verifier',
+        detail: `API key ${key.id} may not verify keys for ${resource.name}: it needs to be scoped to that resource, or to be a Cloud API key whose owner holds ApiKey:Verify on it`,
+      };
+    };
+    if (scopedTo(key, resource)) return allowed();
+    if (key.scopeKind !== 'Cloud' && key.scopeKind !== 'Global') return refused();
     return crnOf(ctx, resource).then(async (crn) => {
-      const allowed = crn !== undefined && (await authorize(ctx, principalName(key.ownerId), 'ApiKey:Verify', crn)).allowed;
-      return allowed ? { allowed: true, key } : refused;
+      const granted = crn !== undefined && (await authorize(ctx, principalName(key.ownerId), 'ApiKey:Verify', crn)).allowed;
+      return granted ? allowed() : refused();
     });
   });
+}
+
+/** The CRN segments that name each kind of resource, and so what lies inside it. */
+const resourceSegments: Record<DataPlaneResource['kind'], readonly string[]> = {
+  Cluster: ['cloud-cluster', 'kafka'],
+  SchemaRegistry: ['schema-registry'],
+  ksqlDB: ['ksql'],
+  Region: ['flink-region'],
+  Tableflow: ['tableflow'],
+};
+
+function crnInside(target: Crn, resource: DataPlaneResource): boolean {
+  const types = resourceSegments[resource.kind];
+  const named = target.segments.some((s) => types.includes(s.type) && s.value.toLowerCase() === resource.id);
+  return named && (resource.kind !== 'Region' || target.segments.some((s) => s.type === 'environment' && s.value === resource.environmentId));
 }
 
 /**
@@ -199,9 +221,7 @@ export async function decideForKey(
 ): Promise<Decision> {
   const { key, resource } = verification;
   const target = parseCrn(resourceCrn);
-  const inside = target?.segments.some((s) => s.value.toLowerCase() === resource.id) &&
-    (resource.kind !== 'Region' || target.segments.some((s) => s.type === 'environment' && s.value === resource.environmentId));
-  if (target && !inside) {
+  if (!target || !crnInside(target, resource)) {
     return { allowed: false, reason: 'invalid_resource', detail: `${resourceCrn} is not inside ${resource.name}, the resource the key was verified for` };
   }
   return authorize(ctx, principalName(key.ownerId), operation, resourceCrn, { host });

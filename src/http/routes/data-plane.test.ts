@@ -132,10 +132,13 @@ describe('POST /v1/verify: the authorization decision', () => {
   });
 
   it('refuses a decision about a CRN outside the verified resource', async () => {
-    const outside = `${crns(kp).kafkaCluster(envId, ids.otherKafka!)}/kafka=${ids.otherKafka}/topic=orders`;
-    const res = await verify({ ...keys.kafka!, resource: ids.kafka, operation: 'Topic:Read', resource_crn: outside });
-    expect(res.body.valid).toBe(true);
-    expect(res.body.authorization).toMatchObject({ allowed: false, reason: 'invalid_resource' });
+    const other = `${crns(kp).kafkaCluster(envId, ids.otherKafka!)}/kafka=${ids.otherKafka}`;
+    // The second names the verified cluster only as a topic's name: still the other cluster's topic.
+    for (const outside of [`${other}/topic=orders`, `${other}/topic=${ids.kafka}`, 'not a crn']) {
+      const res = await verify({ ...keys.kafka!, resource: ids.kafka, operation: 'Topic:Read', resource_crn: outside });
+      expect(res.body.valid).toBe(true);
+      expect(res.body.authorization, outside).toMatchObject({ allowed: false, reason: 'invalid_resource' });
+    }
   });
 });
 
@@ -258,6 +261,10 @@ describe('authentication events', () => {
     ]);
     expect(client[1]!.principalId).toBeUndefined();
     expect(events.some((e) => e.keyId === keys.verifier!.key && e.outcome === 'success')).toBe(true);
+    events.length = 0;
+    await nginx(keys.kafka, ids.kafka, keys.cloud);
+    // A verifier whose secret is right but who may not verify here is a failure, not a use.
+    expect(events).toEqual([expect.objectContaining({ keyId: keys.cloud!.key, outcome: 'failure', reason: 'not_a_verifier' })]);
     const text = JSON.stringify(events);
     for (const key of Object.values(keys)) expect(text).not.toContain(key.secret);
   });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { KeyplaneError } from '../../domain/errors.js';
@@ -15,7 +16,7 @@ import {
   VERIFIER_HEADER,
 } from '../data-plane.js';
 import { failureBody } from '../failure.js';
-import { sourceAddress } from '../rate-limit.js';
+import { peerAddress } from '../rate-limit.js';
 import type { AppEnv } from '../types.js';
 
 const TAG = 'Data plane (v1)';
@@ -28,7 +29,9 @@ const verifyBody = z.object({
   resource: text(255),
   operation: text(128).optional(),
   resource_crn: text(1024).optional(),
-  client_address: text(64).optional(),
+  client_address: text(64)
+    .refine((address) => isIP(address) !== 0, 'must be an IP address')
+    .optional(),
 });
 
 export function registerDataPlaneRoutes(api: Api): void {
@@ -59,14 +62,14 @@ export function registerDataPlaneRoutes(api: Api): void {
         resource,
         verifier,
         credentials,
-        socketAddress: sourceAddress(c),
+        socketAddress: peerAddress(c),
         clientAddress: body.client_address,
         via: 'verify',
       });
       if (!verification.valid) return c.json({ valid: false, reason: verification.reason, detail: verification.detail, resource: resource.name });
       const body200 = presentVerification(verification);
       if (body.operation !== undefined && body.resource_crn !== undefined) {
-        const host = body.client_address ?? sourceAddress(c);
+        const host = body.client_address ?? peerAddress(c);
         const decision = await decideForKey(c.get('services'), verification, body.operation, body.resource_crn, host);
         return c.json({
           ...body200,
@@ -100,7 +103,7 @@ export function registerDataPlaneRoutes(api: Api): void {
         verifier: c.req.header(VERIFIER_HEADER),
         resource: c.req.header(RESOURCE_HEADER),
         clientAddress: c.req.header(CLIENT_ADDRESS_HEADER),
-        socketAddress: sourceAddress(c),
+        socketAddress: peerAddress(c),
       });
       if (!answer.error) return c.body(null, answer.status, answer.headers);
       return c.json(failureBody(c.get('requestId'), answer.error, answer.status), answer.status, answer.headers);
