@@ -12,7 +12,7 @@ import {
   verifyCredentials,
 } from '../services/verify-credentials.js';
 import { parseBasic, WWW_AUTHENTICATE } from './auth.js';
-import { addressKey, failedAttempt, mayAttemptAtOnce, type RateLimits, reserveAttempt } from './rate-limit.js';
+import { addressKey, type FailureBuckets, failedAttempt, mayAttemptAtOnce, type RateLimits, reserveAttempt } from './rate-limit.js';
 
 /** The verifier's own credential: `Basic base64(key:secret)`, as in Authorization. */
 export const VERIFIER_HEADER = 'x-keyplane-verifier';
@@ -68,9 +68,9 @@ export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call
   const verifierOrigin = { via, clientAddress: call.socketAddress, time };
   const verifierCheck = throttled(
     ctx,
-    limits,
+    limits.verifiers,
     time,
-    { address: `verifier ${bucketOf(call.socketAddress)}`, key: `verifier ${verifier.key}` },
+    { address: bucketOf(call.socketAddress), key: verifier.key },
     verifier.key,
     () => checkVerifier(ctx, verifier.key, verifier.secret, resource, verifierOrigin),
     (check) => !check.allowed && check.reason === 'invalid_credentials',
@@ -86,7 +86,7 @@ export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call
       ctx,
       limits,
       time,
-      { address: `${verifier.key} ${bucketOf(address)}`, key: credentials.key },
+      { address: clientBucket(verifier.key, bucketOf(address)), key: credentials.key },
       credentials.key,
       () => verifyCredentials(ctx, credentials.key, credentials.secret, resource, { via, clientAddress: address, time }),
       (verification) => !verification.valid && verification.reason === 'invalid_credentials',
@@ -97,6 +97,27 @@ export function checkDataPlaneCall(ctx: ServiceContext, limits: RateLimits, call
 const buckets = new Map<string, string>();
 /** Addresses whose bucket name is remembered: a node sees few peers, and past this each is worked out again. */
 const MAX_REMEMBERED_ADDRESSES = 10_000;
+
+/** A client address's bucket among one verifier's clients, remembered for the next request. */
+function clientBucket(verifierKey: string, address: string): string {
+  let names = clientBuckets.get(verifierKey);
+  const name = names?.get(address);
+  if (name !== undefined) return name;
+  const made = `${verifierKey} ${address}`;
+  if (rememberedClientBuckets < MAX_REMEMBERED_ADDRESSES) {
+    if (names === undefined) {
+      names = new Map();
+      clientBuckets.set(verifierKey, names);
+    }
+    names.set(address, made);
+    rememberedClientBuckets++;
+  }
+  return made;
+}
+
+/** Bucket names by verifier key and address; at most MAX_REMEMBERED_ADDRESSES in all. */
+const clientBuckets = new Map<string, Map<string, string>>();
+let rememberedClientBuckets = 0;
 
 /** The bucket an address counts in (an IPv6 address by its /64), remembered for the next request. */
 function bucketOf(address: string): string {
@@ -115,7 +136,7 @@ function bucketOf(address: string): string {
  */
 function throttled<T>(
   ctx: ServiceContext,
-  limits: RateLimits,
+  limits: FailureBuckets,
   now: number,
   names: { address: string; key: string },
   keyId: string,
@@ -135,7 +156,7 @@ function throttled<T>(
 
 async function reserved<T>(
   ctx: ServiceContext,
-  limits: RateLimits,
+  limits: FailureBuckets,
   address: string,
   keyId: string | undefined,
   check: () => Maybe<T>,

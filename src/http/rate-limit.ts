@@ -138,8 +138,14 @@ function wakeable(): { released: Promise<void>; wake: () => void } {
   return { released, wake };
 }
 
+/** Failed authentications by key id and by source address. */
+export interface FailureBuckets {
+  readonly failuresByKey: BucketMap;
+  readonly failuresByAddress: BucketMap;
+}
+
 /** One node's buckets: counted in memory, so each of several nodes limits only what it serves. */
-export class RateLimits {
+export class RateLimits implements FailureBuckets {
   /** Requests of each authenticated principal. */
   readonly principals: BucketMap;
   /** Requests that did not authenticate, by source address; the same limits as a principal's. */
@@ -148,6 +154,8 @@ export class RateLimits {
   readonly failuresByKey: BucketMap;
   /** Failed authentications by source address. */
   readonly failuresByAddress: BucketMap;
+  /** The data plane's verifiers' own failures: apart, so that no client can use them up. */
+  readonly verifiers: FailureBuckets;
 
   constructor(settings: RateLimitSettings, maxEntries = MAX_BUCKETS) {
     const requests = { capacity: settings.burst, perMinute: settings.requestsPerMinute };
@@ -157,6 +165,10 @@ export class RateLimits {
     this.failuresByKey = new BucketMap({ capacity: perKey, perMinute: perKey }, maxEntries);
     const perAddress = settings.authFailuresPerAddressPerMinute;
     this.failuresByAddress = new BucketMap({ capacity: perAddress, perMinute: perAddress }, maxEntries);
+    this.verifiers = {
+      failuresByKey: new BucketMap(this.failuresByKey.limits, maxEntries),
+      failuresByAddress: new BucketMap(this.failuresByAddress.limits, maxEntries),
+    };
   }
 }
 
@@ -233,7 +245,7 @@ export function reserveAuthenticationAttempt(c: Context<AppEnv>, keyId: string |
  * count's verdict so the wait it implies is included in the 429's Retry-After.
  */
 export async function reserveAttempt(
-  limits: RateLimits,
+  limits: FailureBuckets,
   address: string,
   keyId: string | undefined,
   now: () => number,
@@ -277,7 +289,7 @@ export async function reserveAttempt(
  * one of its failure buckets has a token and none is held by an attempt still being checked.
  * Such an attempt calls `failedAttempt` if it failed; nothing else can run in between.
  */
-export function mayAttemptAtOnce(limits: RateLimits, address: string, keyId: string | undefined, now: number): boolean {
+export function mayAttemptAtOnce(limits: FailureBuckets, address: string, keyId: string | undefined, now: number): boolean {
   return (
     limits.failuresByAddress.hasToken(address, now) &&
     limits.failuresByAddress.pending(address) === undefined &&
@@ -286,7 +298,7 @@ export function mayAttemptAtOnce(limits: RateLimits, address: string, keyId: str
 }
 
 /** Counts a failed attempt checked at once (see mayAttemptAtOnce). */
-export function failedAttempt(limits: RateLimits, address: string, keyId: string | undefined, now: number): void {
+export function failedAttempt(limits: FailureBuckets, address: string, keyId: string | undefined, now: number): void {
   limits.failuresByAddress.take(address, now);
   if (keyId !== undefined) limits.failuresByKey.take(keyId, now);
 }
