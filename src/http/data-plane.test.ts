@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { created, createKafkaCluster, createKey, defaultEnvironment, spyOnSecretChecks } from '../../test/support/data-plane.js';
 import { basic, type Reply, startTestKeyplane, type TestKeyplane } from '../../test/support/harness.js';
 import { newApiKeyId } from '../domain/ids.js';
 
@@ -31,27 +32,14 @@ function nginx(client: Key, clientAddress?: string, as: Key = verifier): Promise
   return kp.call('GET', '/v1/auth/nginx', { auth: client, headers });
 }
 
-/** Every check of a secret, by HMAC or by fingerprint. */
-function spyOnSecretChecks(): () => number {
-  const { hasher } = kp.keyplane.services;
-  const spies = [vi.spyOn(hasher, 'verify'), vi.spyOn(hasher, 'verifyNothing'), vi.spyOn(hasher, 'sameFingerprint')];
-  return () => spies.reduce((n, spy) => n + spy.mock.calls.length, 0);
-}
-
 beforeAll(async () => {
   kp = await startTestKeyplane(LIMITS);
   now = Date.now();
   kp.keyplane.services.now = () => new Date(now);
-  const envId = (await kp.keyplane.services.store.find('environments', { displayName: 'default' }))!.id;
-  const cluster = await kp.call('POST', '/cmk/v2/clusters', {
-    body: { spec: { display_name: 'c', cloud: 'AWS', region: 'us-east-1', availability: 'SINGLE_ZONE', config: { kind: 'Basic' }, environment: { id: envId } } },
-  });
-  lkc = cluster.body.id;
-  const sa = (await kp.call('POST', '/iam/v2/service-accounts', { body: { display_name: 'broker' } })).body.id;
-  const newKey = async () => {
-    const res = await kp.call('POST', '/iam/v2/api-keys', { body: { spec: { owner: { id: sa }, resource: { id: lkc, environment: envId } } } });
-    return { key: res.body.id, secret: res.body.spec.secret };
-  };
+  const envId = await defaultEnvironment(kp);
+  lkc = await createKafkaCluster(kp, envId);
+  const sa = (await created(kp, '/iam/v2/service-accounts', { display_name: 'broker' })).id;
+  const newKey = () => createKey(kp, sa, { id: lkc, environment: envId });
   verifier = await newKey();
   for (let i = 0; i < 4; i++) clients.push(await newKey());
 });
@@ -65,7 +53,7 @@ describe('the data plane under the failed-authentication limits', () => {
   it('refuses a key id after 3 wrong secrets, without checking even the right one, until a token is back', async () => {
     const client = clients[1]!;
     for (let i = 0; i < 3; i++) expect((await nginx(wrong(client), '192.0.2.2')).status).toBe(401);
-    const checks = spyOnSecretChecks();
+    const checks = spyOnSecretChecks(kp);
     for (const attempt of [wrong(client), client]) {
       const res = await nginx(attempt, '192.0.2.2');
       // auth_request passes on only 401 and 403: a refusal for too many failures is a 403 that says so.

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { created, createKafkaCluster, createKey, defaultEnvironment } from '../../test/support/data-plane.js';
 import { basic, startTestKeyplane, type TestKeyplane } from '../../test/support/harness.js';
 import { requestListener } from '../server.js';
 import { StoreUnavailable } from '../storage/store.js';
@@ -19,20 +20,12 @@ beforeAll(async () => {
   server = createServer(requestListener(kp.keyplane));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const envId = (await kp.keyplane.services.store.find('environments', { displayName: 'default' }))!.id;
-  lkc = (
-    await kp.call('POST', '/cmk/v2/clusters', {
-      body: { spec: { display_name: 'c', cloud: 'AWS', region: 'us-east-1', availability: 'SINGLE_ZONE', config: { kind: 'Basic' }, environment: { id: envId } } },
-    })
-  ).body.id;
-  const sa = (await kp.call('POST', '/iam/v2/service-accounts', { body: { display_name: 'gateway' } })).body.id;
-  const newKey = async (resource?: object) => {
-    const res = await kp.call('POST', '/iam/v2/api-keys', { body: { spec: { owner: { id: sa }, ...(resource ? { resource } : {}) } } });
-    return { key: res.body.id, secret: res.body.spec.secret };
-  };
-  verifier = await newKey({ id: lkc, environment: envId });
-  client = await newKey({ id: lkc, environment: envId });
-  cloud = await newKey();
+  const envId = await defaultEnvironment(kp);
+  lkc = await createKafkaCluster(kp, envId);
+  const sa = (await created(kp, '/iam/v2/service-accounts', { display_name: 'gateway' })).id;
+  verifier = await createKey(kp, sa, { id: lkc, environment: envId });
+  client = await createKey(kp, sa, { id: lkc, environment: envId });
+  cloud = await createKey(kp, sa);
 });
 afterAll(async () => {
   server.closeAllConnections();

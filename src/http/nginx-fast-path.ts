@@ -31,13 +31,6 @@ export function withNginxFastPath(deps: FastPathDeps, fallback: RequestListener)
     const started = deps.logger.enabled('debug') ? performance.now() : 0;
     const requestId = requestIdFor(single(req.headers['x-request-id']));
     const headers = req.headers;
-    // An error (the database is down, say) is answered here, as the app's error handler would:
-    // handing the request on would check its credentials, and report them, a second time.
-    const failed = (error: unknown) => {
-      const failure = unexpectedFailure(error, deps.logger, requestId);
-      const retry: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
-      send(deps, res, requestId, { status: errorStatus[failure.code], headers: retry, error: failure }, started);
-    };
     let answer: NginxAnswer | Promise<NginxAnswer>;
     try {
       answer = answerNginx(deps.services, deps.limits, {
@@ -48,12 +41,26 @@ export function withNginxFastPath(deps: FastPathDeps, fallback: RequestListener)
         socketAddress: req.socket.remoteAddress ?? 'unknown',
       });
     } catch (error) {
-      failed(error);
+      sendFailure(deps, res, requestId, error, started);
       return;
     }
-    if (answer instanceof Promise) answer.then((a) => send(deps, res, requestId, a, started), failed);
-    else send(deps, res, requestId, answer, started);
+    if (answer instanceof Promise) {
+      answer.then(
+        (a) => send(deps, res, requestId, a, started),
+        (error) => sendFailure(deps, res, requestId, error, started),
+      );
+    } else send(deps, res, requestId, answer, started);
   };
+}
+
+/**
+ * An error (the database is down, say) is answered here, as the app's error handler would:
+ * handing the request on would check its credentials, and report them, a second time.
+ */
+function sendFailure(deps: FastPathDeps, res: ServerResponse, requestId: string, error: unknown, started: number): void {
+  const failure = unexpectedFailure(error, deps.logger, requestId);
+  const retry: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
+  send(deps, res, requestId, { status: errorStatus[failure.code], headers: retry, error: failure }, started);
 }
 
 /** Node joins repeated headers into one string (but set-cookie); the type allows a list regardless. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { spyOnSecretChecks } from '../../test/support/data-plane.js';
 import { type Reply, startTestKeyplane, type TestKeyplane } from '../../test/support/harness.js';
 import { newApiKeyId } from '../domain/ids.js';
 import { addressKey, BucketMap, MAX_BUCKETS, RateLimits } from './rate-limit.js';
@@ -66,15 +67,6 @@ beforeEach(() => {
 });
 
 
-/**
- * Counts every check of a secret: an HMAC (a key's first on this node, or an unknown id's decoy)
- * or a comparison with the fingerprint of a secret already verified.
- */
-function spyOnSecretChecks(): () => number {
-  const { hasher } = kp.keyplane.services;
-  const spies = [vi.spyOn(hasher, 'verify'), vi.spyOn(hasher, 'verifyNothing'), vi.spyOn(hasher, 'sameFingerprint')];
-  return () => spies.reduce((n, spy) => n + spy.mock.calls.length, 0);
-}
 
 describe('management requests per principal', () => {
   it('puts the limit, what is left and the seconds until the bucket is full on every answer', async () => {
@@ -174,7 +166,7 @@ describe('failed authentications', () => {
       expect(res.status).toBe(401);
       expect(res.body.errors[0].detail).toBe('The API key or secret is not valid');
     }
-    const checks = spyOnSecretChecks();
+    const checks = spyOnSecretChecks(kp);
     const guess = await kp.call('GET', '/iam/v2/api-keys', { auth: wrongSecret(kp.admin.key) });
     expectTooMany(guess, 20);
     expect(guess.body.errors[0].detail).toContain(`API key ${kp.admin.key}`);
@@ -228,7 +220,7 @@ describe('failed authentications', () => {
     advance(1000);
     expect((await kp.call('GET', '/iam/v2/api-keys', { auth: wrongSecret('not-a-key') })).status).toBe(401);
     advance(1000);
-    const checks = spyOnSecretChecks();
+    const checks = spyOnSecretChecks(kp);
     const guess = await kp.call('GET', '/iam/v2/api-keys', { auth: wrongSecret(newApiKeyId(randomBytes)) });
     expectTooMany(guess, 8);
     expect(guess.body.errors[0].detail).toMatch(/from this address/);
@@ -239,7 +231,7 @@ describe('failed authentications', () => {
   });
 
   it('evaluates no more concurrent guesses than the limit, and refuses none of a burst of right secrets', async () => {
-    const checks = spyOnSecretChecks();
+    const checks = spyOnSecretChecks(kp);
     const guesses = await Promise.all(
       Array.from({ length: 10 }, () => kp.call('GET', '/iam/v2/api-keys', { auth: wrongSecret(robot.key) })),
     );

@@ -172,25 +172,27 @@ export function checkVerifier(
       reportAuthentication(ctx, origin, keyId, { reason: 'invalid_credentials' }, resource.name);
       return { allowed: false, reason: 'invalid_credentials', detail: 'The verifier API key or secret is not valid' };
     }
-    const allowed = (): VerifierCheck => {
-      reportAuthentication(ctx, origin, keyId, { key }, resource.name);
-      return { allowed: true, key };
-    };
-    const refused = (): VerifierCheck => {
-      reportAuthentication(ctx, origin, keyId, { key, reason: 'not_a_verifier' }, resource.name);
-      return {
-        allowed: false,
-        reason: 'not_a_verifier',
-        detail: `API key ${key.id} may not verify keys for ${resource.name}: it needs to be scoped to that resource, or to be a Cloud API key whose owner holds ApiKey:Verify on it`,
-      };
-    };
-    if (scopedTo(key, resource)) return allowed();
-    if (key.scopeKind !== 'Cloud' && key.scopeKind !== 'Global') return refused();
+    if (scopedTo(key, resource)) return verifierDecided(ctx, origin, key, resource, true);
+    if (key.scopeKind !== 'Cloud' && key.scopeKind !== 'Global') return verifierDecided(ctx, origin, key, resource, false);
     return crnOf(ctx, resource).then(async (crn) => {
       const granted = crn !== undefined && (await authorize(ctx, principalName(key.ownerId), 'ApiKey:Verify', crn)).allowed;
-      return granted ? allowed() : refused();
+      return verifierDecided(ctx, origin, key, resource, granted);
     });
   });
+}
+
+/** Reports a verifier whose secret was right as a use, or, when it may not verify here, as a failure. */
+function verifierDecided(ctx: ServiceContext, origin: Origin, key: KeyRecord, resource: DataPlaneResource, allowed: boolean): VerifierCheck {
+  if (allowed) {
+    reportAuthentication(ctx, origin, key.id, { key }, resource.name);
+    return { allowed: true, key };
+  }
+  reportAuthentication(ctx, origin, key.id, { key, reason: 'not_a_verifier' }, resource.name);
+  return {
+    allowed: false,
+    reason: 'not_a_verifier',
+    detail: `API key ${key.id} may not verify keys for ${resource.name}: it needs to be scoped to that resource, or to be a Cloud API key whose owner holds ApiKey:Verify on it`,
+  };
 }
 
 /** The CRN segments that name each kind of resource, and so what lies inside it. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafkaCluster, createKey, defaultEnvironment } from '../../../test/support/data-plane.js';
 import { basic, startTestKeyplane, type TestKeyplane } from '../../../test/support/harness.js';
 import { addPrincipal, crns } from '../../../test/support/principals.js';
 import type { AuthenticationEvent } from '../../services/authentication-events.js';
@@ -16,20 +17,17 @@ async function ok(res: { status: number; body: any; text: string }) {
   return res.body;
 }
 
-async function newKey(owner: string, resource?: { id: string; environment?: string }): Promise<Key> {
-  const body = await ok(await kp.call('POST', '/iam/v2/api-keys', { body: { spec: { owner: { id: owner }, ...(resource ? { resource } : {}) } } }));
-  return { key: body.id, secret: body.spec.secret };
-}
+const newKey = (owner: string, resource?: { id: string; environment?: string }): Promise<Key> => createKey(kp, owner, resource);
 
 const cluster = (extra: object) => ({ spec: { display_name: 'c', cloud: 'AWS', region: 'us-east-1', environment: { id: envId }, ...extra } });
 
 beforeAll(async () => {
   kp = await startTestKeyplane();
   kp.keyplane.services.authentications = { authenticated: (event) => events.push(event) };
-  envId = (await kp.keyplane.services.store.find('environments', { displayName: 'default' }))!.id;
+  envId = await defaultEnvironment(kp);
   saId = (await ok(await kp.call('POST', '/iam/v2/service-accounts', { body: { display_name: 'orders-app' } }))).id;
-  ids.kafka = (await ok(await kp.call('POST', '/cmk/v2/clusters', { body: cluster({ availability: 'SINGLE_ZONE', config: { kind: 'Basic' } }) }))).id;
-  ids.otherKafka = (await ok(await kp.call('POST', '/cmk/v2/clusters', { body: cluster({ availability: 'SINGLE_ZONE', config: { kind: 'Basic' } }) }))).id;
+  ids.kafka = await createKafkaCluster(kp, envId);
+  ids.otherKafka = await createKafkaCluster(kp, envId);
   ids.sr = (await ok(await kp.call('POST', '/srcm/v3/clusters', { body: cluster({ package: 'ESSENTIALS' }) }))).id;
   keys.kafka = await newKey(saId, { id: ids.kafka!, environment: envId });
   keys.otherKafka = await newKey(saId, { id: ids.otherKafka!, environment: envId });
