@@ -408,7 +408,7 @@ interface Server {
 }
 
 /**
- * `node --import tsx src/main.ts` on the target's database. At log level warn the server does not
+ * `keyplane server start` on the target's database. At log level warn the server does not
  * log that it listens, so readiness is polled on /healthz.
  */
 async function startBenchServer(target: Target): Promise<Server> {

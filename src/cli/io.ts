@@ -13,6 +13,10 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Asks a yes/no question; absent when nobody is at a terminal to answer. */
   confirm?: (question: string) => Promise<boolean>;
+  /** Asks for a line of text, not echoed when hidden; absent when nobody is at a terminal to answer. */
+  ask?: (question: string, options?: { hidden?: boolean }) => Promise<string>;
+  /** All of standard input, when it is a pipe or a file rather than a terminal. */
+  readStdin?: () => Promise<string>;
 }
 
 export const EXIT_OK = 0;
@@ -28,7 +32,7 @@ export class CliError extends Error {
   readonly suggestion: string | undefined;
   readonly exitCode: number;
 
-  constructor(message: string, options: { suggestion?: string; exitCode?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: { suggestion?: string | undefined; exitCode?: number; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.suggestion = options.suggestion;
     this.exitCode = options.exitCode ?? EXIT_FAILURE;
@@ -47,23 +51,81 @@ export function errorLine(message: string, suggestion?: string): string {
   return `keyplane: error: ${message}${suggestion ? `; ${suggestion}` : ''}\n`;
 }
 
+/**
+ * Asks for confirmation unless `force` says not to. Without a terminal to ask at, the command is
+ * refused rather than carried out unasked.
+ */
+export async function confirmOrForce(io: CliIo, force: boolean | undefined, question: string, what: string): Promise<boolean> {
+  if (force) return true;
+  if (!io.confirm) throw new UsageError(`${what} asks for confirmation, and there is no terminal to ask at`, 'add --force to go ahead without asking');
+  return io.confirm(question);
+}
+
 export function processIo(): CliIo {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (!interactive) {
+    return {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      ...(process.stdin.isTTY ? {} : { readStdin: () => text(process.stdin) }),
+    };
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    ...(interactive
-      ? {
-          confirm: async (question: string) => {
-            const rl = createInterface({ input: process.stdin, output: process.stdout });
-            try {
-              return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-            } finally {
-              rl.close();
-            }
-          },
-        }
-      : {}),
+    confirm: async (question: string) => /^y(es)?$/i.test((await askLine(`${question} (y/n): `)).trim()),
+    ask: (question, options) => (options?.hidden ? askHidden(question) : askLine(question)),
   };
+}
+
+async function askLine(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+/** Reads a line in raw mode without echoing it, for secrets. Ctrl-C cancels. */
+function askHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stdout.write(question);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stdout.write('\n');
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          finish();
+          resolve(text);
+          return;
+        }
+        if (ch === '\u0003') {
+          finish();
+          reject(new CliError('cancelled'));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+        else if (ch >= ' ') text += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerApiKeyCommands } from './commands/api-key.js';
+import { registerClusterCommands } from './commands/clusters.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerEnvironmentCommands } from './commands/environment.js';
+import { registerFlinkCommands } from './commands/flink-region.js';
+import { registerIamCommands } from './commands/iam.js';
+import { registerLoginCommands } from './commands/login.js';
+import { registerServerCommands } from './commands/server.js';
+import { registerServiceQuotaCommands } from './commands/service-quota.js';
 import { scrubPasswords } from './database-url.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, processIo } from './io.js';
 
@@ -17,6 +25,14 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .addHelpText('after', '\nRun "keyplane <command> --help" for the options of a command.');
 
+  registerLoginCommands(program, io);
+  registerApiKeyCommands(program, io);
+  registerIamCommands(program, io);
+  registerEnvironmentCommands(program, io);
+  registerClusterCommands(program, io);
+  registerFlinkCommands(program, io);
+  registerServiceQuotaCommands(program, io);
+  registerServerCommands(program, io);
   registerDbCommands(program, io);
 
   for (const command of [program, ...descendants(program)]) {

@@ -11,12 +11,12 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `node --import tsx src/main.ts` as `npm start` does; without `waitForListen`, just its exit. */
+/** Runs `keyplane server start` as `npm start` does; without `startServer`, just its exit. */
 export function runServer(
   env: Record<string, string>,
   args: string[] = [],
 ): { child: ChildProcess; out: { stdout: string; stderr: string }; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child = spawn(process.execPath, ['bin/keyplane.js', 'server', 'start', ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KEYPLANE_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

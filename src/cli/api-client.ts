@@ -1,0 +1,144 @@
+import { CliError } from './io.js';
+
+const TIMEOUT_MS = 30_000;
+const PAGE_SIZE = 100;
+
+type Query = Record<string, string | undefined>;
+
+/** What the server's `Failure` envelope says about one error. */
+export interface ApiFailure {
+  status: number;
+  code: string | undefined;
+  detail: string;
+  field: string | undefined;
+}
+
+/** A call the server refused: printed as one line, with a suggestion that fits the status. */
+export class ApiError extends CliError {
+  override name = 'ApiError';
+
+  constructor(readonly failure: ApiFailure) {
+    super(failure.field && !failure.detail.includes(failure.field) ? `${failure.field}: ${failure.detail}` : failure.detail, {
+      suggestion: suggestionFor(failure),
+    });
+  }
+}
+
+function suggestionFor({ status, code }: ApiFailure): string | undefined {
+  if (status === 401) return 'check the API key and secret, or run "keyplane login" again';
+  if (status === 403 && code !== 'too_many_requests') return 'this needs a role binding the key\'s owner does not hold; ask an OrganizationAdmin';
+  if (status === 429 || code === 'too_many_requests') return 'wait a little and try again';
+  if (status >= 500) return 'the server failed; try again, and look at its log if it goes on';
+  return undefined;
+}
+
+/**
+ * Keyplane's REST API as the CLI uses it: HTTP Basic with one key, JSON in and out, and every
+ * failure turned into one clear line. Secrets are sent in bodies and headers only, never in URLs.
+ */
+export class ApiClient {
+  private readonly authorization: string;
+
+  constructor(
+    readonly url: string,
+    apiKey: string,
+    apiSecret: string,
+  ) {
+    this.authorization = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('GET', path, { query });
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, { body });
+  }
+
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, { body });
+  }
+
+  async delete(path: string, query?: Query): Promise<void> {
+    await this.request('DELETE', path, { query });
+  }
+
+  /** Every item of a list, following `metadata.next` page by page. */
+  async list<T>(path: string, query: Query = {}): Promise<T[]> {
+    const items: T[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.get<{ data: T[]; metadata?: { next?: string | null } }>(path, {
+        ...query,
+        page_size: String(PAGE_SIZE),
+        page_token: pageToken,
+      });
+      items.push(...page.data);
+      // The link names the server's public URL, which may not be the one this CLI reaches it by.
+      pageToken = page.metadata?.next ? (new URL(page.metadata.next).searchParams.get('page_token') ?? undefined) : undefined;
+    } while (pageToken);
+    return items;
+  }
+
+  async request<T>(method: string, path: string, options: { query?: Query | undefined; body?: unknown } = {}): Promise<T> {
+    const target = new URL(path.replace(/^\//, ''), this.url.endsWith('/') ? this.url : `${this.url}/`);
+    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) target.searchParams.set(name, value);
+    let response: Response;
+    try {
+      response = await fetch(target, {
+        method,
+        headers: {
+          authorization: this.authorization,
+          accept: 'application/json',
+          'user-agent': 'keyplane-cli',
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw unreachable(this.url, error);
+    }
+    const text = await response.text();
+    if (!response.ok) throw new ApiError(failureOf(response, text));
+    if (response.status === 204 || text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new CliError(`${this.url} answered ${method} ${target.pathname} with something other than JSON; is it a Keyplane server?`);
+    }
+  }
+}
+
+function failureOf(response: Response, text: string): ApiFailure {
+  let body: { errors?: { code?: string; detail?: string; source?: { pointer?: string; parameter?: string } }[] } | undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const error = body?.errors?.[0];
+  const pointer = error?.source?.pointer?.replace(/^\//, '').replaceAll('/', '.');
+  return {
+    status: response.status,
+    code: error?.code,
+    detail: error?.detail ?? `the server answered ${response.status} ${response.statusText}`.trim(),
+    field: pointer || error?.source?.parameter || undefined,
+  };
+}
+
+function unreachable(url: string, error: unknown): CliError {
+  if ((error as Error)?.name === 'TimeoutError') {
+    return new CliError(`${url} did not answer within ${TIMEOUT_MS / 1000} seconds`, { suggestion: 'check the server and the network, and try again' });
+  }
+  const code = ((error as { cause?: { code?: string } })?.cause?.code ?? '') as string;
+  const why =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'no such host'
+        : code || ((error as { cause?: Error })?.cause?.message ?? (error as Error)?.message ?? 'unknown error');
+  return new CliError(`cannot reach the Keyplane server at ${url} (${why})`, {
+    suggestion: 'check that it is running and that the URL is right; "keyplane server start" runs one',
+  });
+}

@@ -1,0 +1,475 @@
+import type { Command } from 'commander';
+import { checkSecret } from '../../domain/secret.js';
+import { ApiClient, ApiError } from '../api-client.js';
+import { CliError, type CliIo, confirmOrForce, UsageError } from '../io.js';
+import { boxTable, type Field, outputOption, type OutputFormat, printData, printDone, printList, printObject } from '../output.js';
+import { Session } from '../session.js';
+
+/** An API key as `/iam/v2/api-keys` answers it. */
+export interface ApiKeyJson {
+  id: string;
+  metadata: { created_at: string };
+  spec: {
+    secret?: string;
+    display_name: string;
+    description: string;
+    owner: { id: string; kind: string };
+    resource: { id: string; kind: string; environment?: string };
+    last_used_at?: string | null;
+  };
+}
+
+interface KeyRow {
+  key: ApiKeyJson;
+  current: boolean;
+  ownerEmail: string;
+}
+
+/** The resource types Confluent's CLI names in the Resource Type column. */
+const resourceTypes: Record<string, string> = {
+  Cluster: 'kafka',
+  SchemaRegistry: 'schema-registry',
+  ksqlDB: 'ksql',
+  Region: 'flink',
+  Cloud: 'cloud',
+  Global: 'global',
+  Tableflow: 'tableflow',
+};
+
+const keyFields: Field<KeyRow>[] = [
+  { header: 'Current', key: 'current', value: (r) => r.current },
+  { header: 'Key', key: 'key', value: (r) => r.key.id },
+  { header: 'Description', key: 'description', value: (r) => r.key.spec.description },
+  { header: 'Owner', key: 'owner', value: (r) => r.key.spec.owner.id },
+  { header: 'Owner Email', key: 'owner_email', value: (r) => r.ownerEmail },
+  { header: 'Resource Type', key: 'resource_type', value: (r) => resourceTypes[r.key.spec.resource.kind] ?? r.key.spec.resource.kind },
+  { header: 'Resource', key: 'resource_id', value: (r) => r.key.spec.resource.id },
+  { header: 'Created', key: 'created', value: (r) => r.key.metadata.created_at },
+];
+
+const lastUsedField: Field<KeyRow> = { header: 'Last Used', key: 'last_used', value: (r) => r.key.spec.last_used_at, empty: 'never' };
+const environmentField: Field<KeyRow> = { header: 'Environment', key: 'environment', value: (r) => r.key.spec.resource.environment };
+
+interface CreateOptions {
+  resource: string;
+  cloud?: string;
+  region?: string;
+  environment?: string;
+  serviceAccount?: string;
+  description?: string;
+  use?: boolean;
+  output: OutputFormat;
+}
+
+interface ListOptions {
+  resource?: string;
+  serviceAccount?: string;
+  currentUser?: boolean;
+  environment?: string;
+  unusedFor?: string;
+  output: OutputFormat;
+}
+
+interface StoreOptions {
+  resource?: string;
+  force?: boolean;
+  output: OutputFormat;
+}
+
+interface RotateOptions {
+  deleteOld?: boolean;
+  output: OutputFormat;
+}
+
+const SECRET_WARNING = 'Save the API key and secret. The secret is not retrievable later.';
+
+export function registerApiKeyCommands(program: Command, io: CliIo): void {
+  const apiKey = program.command('api-key').summary('create, list, rotate and delete API keys').description('Manage API keys');
+
+  apiKey
+    .command('create')
+    .summary('create an API key for a resource')
+    .description(
+      'Create an API key for a resource: a Kafka cluster (lkc-…), Schema Registry (lsrc-…), ksqlDB cluster (lksqlc-…),\n' +
+        '"cloud" (a Cloud API key for the management API), "global", "tableflow", or "flink" with --cloud, --region and --environment.\n' +
+        'The key belongs to --service-account, or to you. Its secret is shown once.',
+    )
+    .requiredOption('--resource <id>', 'the resource: lkc-…, lsrc-…, lksqlc-…, cloud, global, tableflow or flink')
+    .option('--cloud <cloud>', 'for a Flink key: aws, gcp or azure')
+    .option('--region <region>', 'for a Flink key: the cloud region, e.g. us-east-1')
+    .option('--environment <env>', 'the resource\'s environment (needed for a Flink key; default: the one in use)')
+    .option('--service-account <sa>', 'the service account to own the key (default: you)')
+    .option('--description <text>', 'what the key is for')
+    .option('--use', 'store the secret locally and make this the active key for its resource')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  keyplane api-key create --resource lkc-abc123 --description "prod key"',
+        '  keyplane api-key create --resource cloud --service-account sa-123456',
+        '  keyplane api-key create --resource flink --cloud aws --region us-east-1 --environment env-123456',
+      ].join('\n'),
+    )
+    .action((options: CreateOptions) => create(io, options));
+
+  apiKey
+    .command('list')
+    .summary('list API keys')
+    .description('List the API keys you may see; the active key of each resource is marked *')
+    .option('--resource <id>', 'only keys for this resource (lkc-…, cloud, …)')
+    .option('--service-account <sa>', 'only keys of this service account')
+    .option('--current-user', 'only your own keys')
+    .option('--environment <env>', 'only keys for resources of this environment')
+    .option('--unused-for <duration>', 'only keys not used for this long: 30d, 12h, 2w, 90m (never used counts as unused)')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      ['', 'Examples:', '  keyplane api-key list --resource lkc-abc123 --service-account sa-123456', '  keyplane api-key list --unused-for 30d'].join('\n'),
+    )
+    .action((options: ListOptions) => list(io, options));
+
+  apiKey
+    .command('describe')
+    .summary('describe an API key')
+    .description('Describe an API key, with when it was last used')
+    .argument('<key>', 'the API key')
+    .addOption(outputOption())
+    .action((id: string, options: { output: OutputFormat }) => describe(io, id, options.output));
+
+  apiKey
+    .command('update')
+    .summary("change an API key's description")
+    .description("Change an API key's description")
+    .argument('<key>', 'the API key')
+    .requiredOption('--description <text>', 'the new description')
+    .addOption(outputOption())
+    .action((id: string, options: { description: string; output: OutputFormat }) => update(io, id, options));
+
+  apiKey
+    .command('delete')
+    .summary('delete API keys')
+    .description('Delete one or more API keys. Whatever uses them stops working at once; this cannot be undone.')
+    .argument('<keys...>', 'the API keys')
+    .option('--force', 'delete without asking')
+    .addOption(outputOption())
+    .action((ids: string[], options: { force?: boolean; output: OutputFormat }) => remove(io, ids, options));
+
+  apiKey
+    .command('store')
+    .summary('store an API key\'s secret locally')
+    .description(
+      "Store an API key's secret in the config file, after checking with the server that the key exists,\n" +
+        'is for --resource when given, and, where the login key may check it, that the secret is right.\n' +
+        'Without <secret>, the secret is asked for at a terminal or read from standard input.',
+    )
+    .argument('<key>', 'the API key')
+    .argument('[secret]', 'its secret ("-" or none: read it from standard input or ask)')
+    .option('--resource <id>', 'the resource the key must be for')
+    .option('--force', 'replace a secret already stored for the key')
+    .addOption(outputOption())
+    .action((id: string, secret: string | undefined, options: StoreOptions) => store(io, id, secret, options));
+
+  apiKey
+    .command('use')
+    .summary('make a stored API key the active one for its resource')
+    .description('Make a stored API key the active one for its resource (shown as * in "api-key list")')
+    .argument('<key>', 'the API key; its secret must be stored ("keyplane api-key store")')
+    .addOption(outputOption())
+    .action((id: string, options: { output: OutputFormat }) => use(io, id, options.output));
+
+  apiKey
+    .command('rotate')
+    .summary('replace an API key with a new one for the same owner and resource')
+    .description(
+      'Create a new API key with the same owner, resource and description, and show its secret once.\n' +
+        'If the old secret was stored locally the new one replaces it. The old key is deleted with --delete-old,\n' +
+        'or if you say so when asked; otherwise it keeps working until you delete it.',
+    )
+    .argument('<key>', 'the API key to replace')
+    .option('--delete-old', 'delete the old key once the new one exists, without asking')
+    .addOption(outputOption())
+    .action((id: string, options: RotateOptions) => rotate(io, id, options));
+}
+
+function keyPath(id: string): string {
+  return `/iam/v2/api-keys/${encodeURIComponent(id)}`;
+}
+
+function getKey(session: Session, id: string): Promise<ApiKeyJson> {
+  return session.client.get<ApiKeyJson>(keyPath(id)).catch((error: unknown) => {
+    if (error instanceof ApiError && error.failure.status === 404) {
+      throw new CliError(`API key "${id}" does not exist, or you may not see it`, { suggestion: 'see "keyplane api-key list"' });
+    }
+    throw error;
+  });
+}
+
+/** Users' emails by id; empty when the caller may not list users (the column is then blank). */
+async function ownerEmails(session: Session, keys: readonly ApiKeyJson[]): Promise<Map<string, string>> {
+  if (!keys.some((k) => k.spec.owner.kind === 'User')) return new Map();
+  try {
+    const users = await session.client.list<{ id: string; email: string }>('/iam/v2/users');
+    return new Map(users.map((u) => [u.id, u.email]));
+  } catch (error) {
+    if (error instanceof ApiError && error.failure.status === 403) return new Map();
+    throw error;
+  }
+}
+
+async function rows(session: Session, keys: readonly ApiKeyJson[]): Promise<KeyRow[]> {
+  const emails = await ownerEmails(session, keys);
+  const active = session.context?.active_api_keys ?? {};
+  return keys.map((key) => ({
+    key,
+    current: active[key.spec.resource.id] === key.id,
+    ownerEmail: key.spec.owner.kind === 'User' ? (emails.get(key.spec.owner.id) ?? '') : '<service account>',
+  }));
+}
+
+/** The resource id and environment a create sends, from Confluent's flags. */
+function resourceOf(session: Session, options: CreateOptions): { id: string; environment?: string } {
+  const resource = options.resource.trim();
+  if (resource.toLowerCase() === 'flink') {
+    const missing = (['cloud', 'region'] as const).filter((flag) => !options[flag]).map((f) => `--${f}`);
+    if (missing.length) throw new UsageError(`a Flink key needs ${missing.join(' and ')}`, 'e.g. --cloud aws --region us-east-1');
+    return { id: `${options.cloud!.toLowerCase()}.${options.region!.toLowerCase()}`, environment: session.environment(options.environment) };
+  }
+  if (options.cloud || options.region) throw new UsageError('--cloud and --region are for Flink keys only (--resource flink)');
+  const environment = options.environment ?? undefined;
+  return environment ? { id: resource, environment } : { id: resource };
+}
+
+function remember(session: Session, key: ApiKeyJson, secret: string, makeActive: boolean): void {
+  const context = session.savedContext('storing a secret');
+  context.api_keys[key.id] = { secret, resource: key.spec.resource.id };
+  if (makeActive) context.active_api_keys[key.spec.resource.id] = key.id;
+}
+
+function secretTable(key: string, secret: string): string {
+  return `${SECRET_WARNING}\n${boxTable([
+    ['API Key', key],
+    ['API Secret', secret],
+  ])}`;
+}
+
+async function create(io: CliIo, options: CreateOptions): Promise<void> {
+  const session = Session.open(io);
+  if (options.use) session.savedContext('--use');
+  const resource = resourceOf(session, options);
+  const owner = options.serviceAccount ?? (await session.principal());
+  const key = await session.client.post<ApiKeyJson>('/iam/v2/api-keys', {
+    spec: { owner: { id: owner }, resource, ...(options.description === undefined ? {} : { description: options.description }) },
+  });
+  const secret = key.spec.secret!;
+  if (options.use) {
+    remember(session, key, secret, true);
+    session.save();
+  }
+  if (options.output === 'human') {
+    io.stdout.write(secretTable(key.id, secret));
+    if (options.use) io.stdout.write(`Using API key "${key.id}" for ${key.spec.resource.id}.\n`);
+    return;
+  }
+  printData(io, options.output, { api_key: key.id, api_secret: secret });
+}
+
+function sinceFor(duration: string, now: Date): string {
+  const match = /^(\d{1,6})(m|h|d|w)$/.exec(duration.trim());
+  if (!match) throw new UsageError(`--unused-for must be a number and a unit, such as 30d, 12h, 2w or 90m, not "${duration}"`);
+  const minutes = { m: 1, h: 60, d: 1440, w: 10080 }[match[2] as 'm' | 'h' | 'd' | 'w'] * Number(match[1]);
+  return new Date(now.getTime() - minutes * 60_000).toISOString();
+}
+
+async function list(io: CliIo, options: ListOptions): Promise<void> {
+  if (options.serviceAccount && options.currentUser) throw new UsageError('--service-account and --current-user cannot be used together');
+  const unusedSince = options.unusedFor === undefined ? undefined : sinceFor(options.unusedFor, new Date());
+  const session = Session.open(io);
+  const owner = options.currentUser ? await session.principal() : options.serviceAccount;
+  let keys = await session.client.list<ApiKeyJson>('/iam/v2/api-keys', {
+    'spec.owner': owner,
+    'spec.resource': options.resource,
+    unused_since: unusedSince,
+  });
+  if (options.environment) keys = keys.filter((k) => k.spec.resource.environment === options.environment);
+  const fields = options.unusedFor !== undefined || options.output !== 'human' ? [...keyFields, lastUsedField] : keyFields;
+  printList(io, options.output, fields, await rows(session, keys));
+}
+
+async function describe(io: CliIo, id: string, output: OutputFormat): Promise<void> {
+  const session = Session.open(io);
+  const [row] = await rows(session, [await getKey(session, id)]);
+  printObject(io, output, [...keyFields, environmentField, lastUsedField], row!);
+}
+
+async function update(io: CliIo, id: string, options: { description: string; output: OutputFormat }): Promise<void> {
+  const session = Session.open(io);
+  await getKey(session, id);
+  await session.client.patch(keyPath(id), { spec: { description: options.description } });
+  printDone(io, options.output, `Updated API key "${id}".`, { key: id, description: options.description });
+}
+
+function forgetLocally(session: Session, id: string): void {
+  const context = session.context;
+  if (!context) return;
+  delete context.api_keys[id];
+  for (const [resource, active] of Object.entries(context.active_api_keys)) if (active === id) delete context.active_api_keys[resource];
+}
+
+function quoted(ids: readonly string[]): string {
+  const names = ids.map((id) => `"${id}"`);
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+async function remove(io: CliIo, rawIds: string[], options: { force?: boolean; output: OutputFormat }): Promise<void> {
+  const ids = [...new Set(rawIds)];
+  const session = Session.open(io);
+  // Every key is looked up first, so that a typo stops the command before anything is deleted.
+  const keys = await Promise.all(ids.map((id) => getKey(session, id)));
+  const noun = ids.length === 1 ? 'API key' : 'API keys';
+  if (!options.force) {
+    for (const key of keys) {
+      io.stdout.write(`API key "${key.id}" (${key.spec.resource.id}) was ${key.spec.last_used_at ? `last used ${key.spec.last_used_at}` : 'never used'}.\n`);
+    }
+  }
+  const yes = await confirmOrForce(io, options.force, `Are you sure you want to delete ${noun} ${quoted(ids)}?`, 'api-key delete');
+  if (!yes) throw new CliError(`cancelled; ${noun} ${quoted(ids)} ${ids.length === 1 ? 'was' : 'were'} not deleted`);
+  const deleted: string[] = [];
+  try {
+    for (const id of ids) {
+      await session.client.delete(keyPath(id));
+      deleted.push(id);
+      forgetLocally(session, id);
+    }
+  } finally {
+    if (deleted.length && session.context) session.save();
+    if (deleted.length && deleted.length < ids.length) io.stdout.write(`Deleted ${deleted.length === 1 ? 'API key' : 'API keys'} ${quoted(deleted)} before the failure.\n`);
+  }
+  printDone(io, options.output, `Deleted ${noun} ${quoted(ids)}.`, { deleted: ids.join(',') });
+}
+
+async function readSecret(io: CliIo, given: string | undefined): Promise<string> {
+  if (given !== undefined && given !== '-') return given;
+  if (given === undefined && io.ask) return (await io.ask('API Secret: ', { hidden: true })).trim();
+  if (io.readStdin) return (await io.readStdin()).trim();
+  throw new UsageError('no secret given', 'pass it after the key, or pipe it in with "-"');
+}
+
+type SecretVerdict = 'valid' | 'invalid' | 'unchecked';
+
+/**
+ * Asks the server whether a secret belongs to a key, without ever sending it in a URL: a Cloud or
+ * Global key by authenticating with it; a resource key through `/v1/verify` when the login key may
+ * verify keys for that resource (else the check is left out).
+ */
+async function verdictOn(session: Session, key: ApiKeyJson, secret: string): Promise<SecretVerdict> {
+  const { kind, id, environment } = key.spec.resource;
+  if (kind === 'Cloud' || kind === 'Global') {
+    try {
+      await new ApiClient(session.url, key.id, secret).get(keyPath(key.id));
+      return 'valid';
+    } catch (error) {
+      if (error instanceof ApiError && error.failure.status === 401) return 'invalid';
+      if (error instanceof ApiError) return 'unchecked';
+      throw error;
+    }
+  }
+  if (kind === 'Tableflow') return 'unchecked';
+  const resource = kind === 'Region' ? `${environment}/${id}` : id;
+  try {
+    const answer = await session.client.post<{ valid: boolean; reason?: string }>('/v1/verify', { key: key.id, secret, resource });
+    return answer.valid || answer.reason !== 'invalid_credentials' ? 'valid' : 'invalid';
+  } catch (error) {
+    if (error instanceof ApiError && (error.failure.status === 403 || error.failure.status === 401)) return 'unchecked';
+    throw error;
+  }
+}
+
+async function store(io: CliIo, id: string, given: string | undefined, options: StoreOptions): Promise<void> {
+  const session = Session.open(io);
+  const context = session.savedContext('api-key store');
+  if (context.api_keys[id] && !options.force) {
+    throw new CliError(`a secret for API key "${id}" is already stored`, { suggestion: 'add --force to replace it' });
+  }
+  const secret = await readSecret(io, given);
+  const shape = checkSecret(secret);
+  if (!shape.ok) throw new UsageError(`that is not an API secret: ${shape.reason}`, 'check it for a typo or a missing character');
+  const key = await getKey(session, id);
+  const resource = key.spec.resource.id;
+  if (options.resource && options.resource.toLowerCase() !== resource) {
+    throw new CliError(`API key "${id}" is for ${resource}, not ${options.resource}`, { suggestion: `store it with --resource ${resource}` });
+  }
+  const verdict = await verdictOn(session, key, secret);
+  if (verdict === 'invalid') throw new CliError(`that secret does not belong to API key "${id}"`, { suggestion: 'check that key and secret were copied from the same place' });
+  remember(session, key, secret, false);
+  session.save();
+  const checked = verdict === 'valid' ? 'checked with the server' : 'key checked with the server; the secret could not be checked with this login';
+  printDone(io, options.output, `Stored the secret of API key "${id}" for ${resource} (${checked}).`, {
+    key: id,
+    resource,
+    secret_checked: verdict === 'valid',
+  });
+}
+
+function use(io: CliIo, id: string, output: OutputFormat): void {
+  const session = Session.open(io);
+  const context = session.savedContext('api-key use');
+  const stored = context.api_keys[id];
+  if (!stored) {
+    throw new CliError(`the secret of API key "${id}" is not stored here`, { suggestion: `run "keyplane api-key store ${id}" first` });
+  }
+  context.active_api_keys[stored.resource] = id;
+  session.save();
+  printDone(io, output, `Using API key "${id}" for ${stored.resource}.`, { key: id, resource: stored.resource });
+}
+
+async function rotate(io: CliIo, id: string, options: RotateOptions): Promise<void> {
+  const session = Session.open(io);
+  const old = await getKey(session, id);
+  const { resource, owner, description, display_name } = old.spec;
+  const fresh = await session.client.post<ApiKeyJson>('/iam/v2/api-keys', {
+    spec: {
+      owner: { id: owner.id },
+      resource: { id: resource.id, ...(resource.environment ? { environment: resource.environment } : {}) },
+      display_name,
+      description,
+    },
+  });
+  const secret = fresh.spec.secret!;
+  const human = options.output === 'human';
+  if (human) io.stdout.write(`Created API key "${fresh.id}" to replace "${id}", with the same owner, resource and description.\n${secretTable(fresh.id, secret)}`);
+
+  // The new secret is kept wherever the old one was before the old key can go away.
+  const context = session.context;
+  const stored = Boolean(context?.api_keys[id]);
+  const wasActive = context?.active_api_keys[resource.id] === id;
+  const wasLogin = session.apiKey === id && context !== undefined;
+  if (context && (stored || wasLogin)) {
+    if (stored) remember(session, fresh, secret, wasActive);
+    if (wasLogin) {
+      context.api_key = fresh.id;
+      context.api_secret = secret;
+    }
+    session.save();
+    if (human && stored) io.stdout.write(`Stored the new secret locally${wasActive ? `; "${fresh.id}" is now the active key for ${resource.id}` : ''}.\n`);
+    if (human && wasLogin) io.stdout.write(`Context "${session.contextName}" now logs in with "${fresh.id}".\n`);
+  }
+
+  let deleteOld = Boolean(options.deleteOld);
+  if (!deleteOld && io.confirm) deleteOld = await io.confirm(`Delete the old API key "${id}" now? Whatever still uses it stops working.`);
+  if (deleteOld) {
+    await session.client.delete(keyPath(id));
+    forgetLocally(session, id);
+    if (context) session.save();
+  }
+  if (options.output === 'human') {
+    io.stdout.write(
+      deleteOld
+        ? `Deleted the old API key "${id}".\n`
+        : `The old API key "${id}" still works; delete it with "keyplane api-key delete ${id}" once nothing uses it.\n`,
+    );
+    return;
+  }
+  printData(io, options.output, { api_key: fresh.id, api_secret: secret, replaces: id, old_deleted: deleteOld, stored: stored });
+}
