@@ -92,8 +92,9 @@ async function askLine(question: string): Promise<string> {
 /** Reads a line in raw mode without echoing it, for secrets. Ctrl-C cancels. */
 function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stdout.write(question);
+  // Echo goes off before the question shows, so that nothing typed in answer is ever echoed.
   stdin.setRawMode(true);
+  process.stdout.write(question);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {

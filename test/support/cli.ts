@@ -72,7 +72,7 @@ export function inTerminal(
       child.stdin!.write(`${pending.shift()!.type}\r`);
     }
   });
-  return collect(child).then((result) => ({ ...result, stdout: result.stdout.replaceAll('\r\n', '\n') }));
+  return collect(child).then((result) => ({ ...result, stdout: result.stdout.replace(/\r+\n/g, '\n') }));
 }
 
 function shellQuote(text: string): string {
@@ -89,11 +89,13 @@ export interface CliServer {
   home(): string;
   /** A new HOME logged in as the admin. */
   loggedInHome(): Promise<string>;
+  /** A REST call as the admin, for setting up what a test needs; throws on a non-2xx answer. */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
 /** A real server on a free port with a known admin key, and HOME directories to run the CLI in. */
-export async function startCliServer(): Promise<CliServer> {
+export async function startCliServer(env: Record<string, string> = {}): Promise<CliServer> {
   const root = mkdtempSync(join(tmpdir(), 'keyplane-cli-e2e-'));
   const adminKey = newApiKeyId((n) => randomBytes(n));
   const adminSecret = newSecret((n) => randomBytes(n));
@@ -101,6 +103,7 @@ export async function startCliServer(): Promise<CliServer> {
     KEYPLANE_DATA_DIR: join(root, 'data'),
     KEYPLANE_BOOTSTRAP_KEY: adminKey,
     KEYPLANE_BOOTSTRAP_SECRET: adminSecret,
+    ...env,
   });
   let homes = 0;
   const home = () => mkdtempSync(join(root, `home-${++homes}-`));
@@ -118,6 +121,19 @@ export async function startCliServer(): Promise<CliServer> {
       });
       if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
       return dir;
+    },
+    async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const response = await fetch(new URL(path, server.url), {
+        method,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${adminKey}:${adminSecret}`).toString('base64')}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
     },
     async stop() {
       await server.stop();
@@ -146,11 +162,21 @@ export function stable(text: string): string {
   const numbered = (prefix: string, length: number) => (n: number) => prefix + String(n).padStart(length - prefix.length, '0');
   return text
     .replace(/cflt[A-Za-z0-9+/]{60}/g, (s) => placeholder('secret', s, numbered('cfltSECRET', s.length)))
-    .replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\b/g, (t) => placeholder('time', t, (n) => `2026-01-01T00:${String(Math.floor(n / 60)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}${t.slice(19)}`))
-    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')
+    .replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\b/g, (t) => placeholder('time', t, (n) => `2026-01-01T00:${String(Math.floor(n / 60)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}${t.slice(19).replace(/\d/g, '0')}`))
+    .replace(/127\.0\.0\.1:(\d+)/g, (_, port: string) => `127.0.0.1:${'P'.repeat(port.length)}`)
     .replace(/\b(u|sa|env|lkc|lsrc|lksqlc|rb|i|acl)-[a-z0-9]{5,10}\b/g, (id) => {
       const prefix = id.slice(0, id.indexOf('-') + 1);
       return placeholder(prefix, id, numbered(prefix, id.length));
     })
     .replace(/\b[A-Z0-9]{16}\b/g, (key) => (/[0-9]/.test(key) && /[A-Z]/.test(key) ? placeholder('key', key, numbered('KEY', 16)) : key));
+}
+
+/**
+ * A list table with its rows in an order that does not depend on random ids: sorted by what is
+ * left of each row once ids, key ids and times are taken out. Apply before `stable()`.
+ */
+export function sortedTable(text: string): string {
+  const [header = '', rule = '', ...rows] = text.trimEnd().split('\n');
+  const key = (row: string) => row.replace(/\b[A-Z0-9]{16}\b|\b[a-z]+-[a-z0-9]{5,10}\b|\d{4}-\d\d-\d\dT[\d:.]+Z/g, '');
+  return `${[header, rule, ...rows.sort((a, b) => key(a).localeCompare(key(b)))].join('\n')}\n`;
 }
