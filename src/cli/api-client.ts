@@ -18,10 +18,16 @@ export class ApiError extends CliError {
   override name = 'ApiError';
 
   constructor(readonly failure: ApiFailure) {
-    super(failure.field && !failure.detail.includes(failure.field) ? `${failure.field}: ${failure.detail}` : failure.detail, {
-      suggestion: suggestionFor(failure),
-    });
+    super(messageOf(failure), { suggestion: suggestionFor(failure) });
   }
+}
+
+/** The server's detail, naming the field as `spec.description` where it names one by pointer. */
+function messageOf({ field, detail }: ApiFailure): string {
+  if (!field) return detail;
+  const pointer = `/${field.replaceAll('.', '/')}`;
+  if (detail.includes(pointer)) return detail.replaceAll(pointer, field);
+  return detail.includes(field) ? detail : `${field}: ${detail}`;
 }
 
 function suggestionFor({ status, code }: ApiFailure): string | undefined {

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiKeyRow } from '../../test/support/rows.js';
 import { migrations } from '../storage/migrations/index.js';
 import { openSqliteStore } from '../storage/sqlite/open-sqlite.js';
 import type { CliIo } from './io.js';
-import { run } from './main.js';
+import { createProgram, run } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keyplane-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,5 +83,38 @@ describe('keyplane db, in-process on SQLite', () => {
     const same = fakeIo();
     expect(await run(['db', 'copy', '--from', source, '--to', `sqlite:${source}`, '--yes'], same.io)).toBe(2);
     expect(same.out.stderr).toBe('keyplane: error: --from and --to name the same database\n');
+  });
+});
+
+describe('the command tree', () => {
+  const leaves = (command: Command, path: string[] = []): string[][] =>
+    command.commands.length === 0 ? [path] : command.commands.flatMap((c) => leaves(c, [...path, c.name()]));
+  const program = createProgram(fakeIo().io);
+  const commands = leaves(program).filter((path) => path[0] !== 'help');
+
+  it('has help on every command, with a description', async () => {
+    for (const path of commands) {
+      const { io, out } = fakeIo();
+      expect(await run([...path, '--help'], io), path.join(' ')).toBe(0);
+      expect(out.stdout, path.join(' ')).toContain(`Usage: keyplane ${path.join(' ')}`);
+      expect(out.stdout.split('\n')[2]?.trim(), path.join(' ')).not.toBe('');
+    }
+  });
+
+  it('offers -o human|json|yaml on every command that talks to a server', async () => {
+    const local = new Set(['server start', 'db migrate', 'db copy']);
+    for (const path of commands.filter((p) => !local.has(p.join(' ')))) {
+      const { io, out } = fakeIo();
+      await run([...path, '--help'], io);
+      const help = out.stdout.replace(/\s+/g, ' ');
+      expect(help, path.join(' ')).toContain('-o, --output <format>');
+      expect(help, path.join(' ')).toContain('"human", "json", "yaml"');
+    }
+  });
+
+  it('answers an unknown option with exit code 2 and one line naming it', async () => {
+    const { io, out } = fakeIo();
+    expect(await run(['api-key', 'list', '--bogus'], io)).toBe(2);
+    expect(out.stderr).toBe('keyplane: error: unknown option \'--bogus\'; see "keyplane api-key list --help"\n');
   });
 });

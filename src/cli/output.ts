@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { stringify } from 'yaml';
+import { escapeHostile } from '../domain/text.js';
 import type { CliIo } from './io.js';
 
 export const OUTPUT_FORMATS = ['human', 'json', 'yaml'] as const;
@@ -20,12 +21,11 @@ export function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('human');
 }
 
-/** Control characters would let a hostile name rewrite the terminal; they are shown escaped. */
+/** Control characters would let a hostile value rewrite the terminal; they are shown escaped. */
 function cell(value: Value, inList: boolean, empty = ''): string {
   if (value === null || value === undefined) return empty;
   if (typeof value === 'boolean') return inList ? (value ? '*' : '') : String(value);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
-  return String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeHostile(String(value));
 }
 
 function record<T>(fields: readonly Field<T>[], item: T): Record<string, Value> {

@@ -11,6 +11,12 @@ export const textLimits = {
 // C0 and C1 control characters, DEL, and bidirectional overrides that can disguise text.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const HOSTILE_RE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const HOSTILE_ALL_RE = new RegExp(HOSTILE_RE.source, 'g');
+
+/** Text with the characters `checkText` refuses written as `\uXXXX`, for showing on a terminal. */
+export function escapeHostile(text: string): string {
+  return text.replace(HOSTILE_ALL_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /**
  * Checks a free-text field: its length and that it holds no control characters. Throws a

@@ -143,9 +143,28 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
 }
 
 /**
- * Output with the values that change from run to run (ids, key ids, secrets, times, the port)
+ * Text whose list tables have their rows in an order that does not depend on random ids: sorted by
+ * what is left of each row once ids, key ids and times are taken out.
+ */
+function sortedRows(text: string): string {
+  const lines = text.split('\n');
+  const volatile = (row: string) => row.replace(/\b[A-Z0-9]{16}\b|\b[a-z]+-[a-z0-9]{5,10}\b|\d{4}-\d\d-\d\dT[\d:.]+Z/g, '');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^-{3,}(\+-{3,})*$/.test(lines[i]!)) continue;
+    let end = i + 1;
+    while (end < lines.length && lines[end]!.startsWith('  ')) end++;
+    const rows = lines.slice(i + 1, end).sort((a, b) => volatile(a).localeCompare(volatile(b)));
+    lines.splice(i + 1, rows.length, ...rows);
+    i = end;
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Output with the values that change from run to run (ids, UUIDs, key ids, secrets, times, the port)
  * replaced by stable placeholders of the same length, numbered in order of appearance, so that
- * tables keep their alignment in snapshots and one value keeps one placeholder throughout.
+ * tables keep their alignment in snapshots and one value keeps one placeholder throughout; list
+ * rows are sorted first, so that their order does not depend on random ids either.
  */
 export function stable(text: string): string {
   const seen = new Map<string, string>();
@@ -160,9 +179,12 @@ export function stable(text: string): string {
     return made;
   };
   const numbered = (prefix: string, length: number) => (n: number) => prefix + String(n).padStart(length - prefix.length, '0');
-  return text
+  return sortedRows(text)
     .replace(/cflt[A-Za-z0-9+/]{60}/g, (s) => placeholder('secret', s, numbered('cfltSECRET', s.length)))
     .replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\b/g, (t) => placeholder('time', t, (n) => `2026-01-01T00:${String(Math.floor(n / 60)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}${t.slice(19).replace(/\d/g, '0')}`))
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, (uuid) =>
+      placeholder('uuid', uuid, (n) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`),
+    )
     .replace(/127\.0\.0\.1:(\d+)/g, (_, port: string) => `127.0.0.1:${'P'.repeat(port.length)}`)
     .replace(/\b(u|sa|env|lkc|lsrc|lksqlc|rb|i|acl)-[a-z0-9]{5,10}\b/g, (id) => {
       const prefix = id.slice(0, id.indexOf('-') + 1);
@@ -171,12 +193,3 @@ export function stable(text: string): string {
     .replace(/\b[A-Z0-9]{16}\b/g, (key) => (/[0-9]/.test(key) && /[A-Z]/.test(key) ? placeholder('key', key, numbered('KEY', 16)) : key));
 }
 
-/**
- * A list table with its rows in an order that does not depend on random ids: sorted by what is
- * left of each row once ids, key ids and times are taken out. Apply before `stable()`.
- */
-export function sortedTable(text: string): string {
-  const [header = '', rule = '', ...rows] = text.trimEnd().split('\n');
-  const key = (row: string) => row.replace(/\b[A-Z0-9]{16}\b|\b[a-z]+-[a-z0-9]{5,10}\b|\d{4}-\d\d-\d\dT[\d:.]+Z/g, '');
-  return `${[header, rule, ...rows.sort((a, b) => key(a).localeCompare(key(b)))].join('\n')}\n`;
-}

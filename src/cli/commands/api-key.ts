@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { checkSecret } from '../../domain/secret.js';
 import { ApiClient, ApiError } from '../api-client.js';
-import { CliError, type CliIo, confirmOrForce, UsageError } from '../io.js';
+import { CliError, type CliIo, UsageError } from '../io.js';
 import { boxTable, type Field, outputOption, type OutputFormat, printData, printDone, printList, printObject } from '../output.js';
 import { Session } from '../session.js';
+import { aboutOne, confirmDelete, examples, named } from './common.js';
 
 /** An API key as `/iam/v2/api-keys` answers it. */
 export interface ApiKeyJson {
@@ -104,13 +105,11 @@ export function registerApiKeyCommands(program: Command, io: CliIo): void {
     .addOption(outputOption())
     .addHelpText(
       'after',
-      [
-        '',
-        'Examples:',
-        '  keyplane api-key create --resource lkc-abc123 --description "prod key"',
-        '  keyplane api-key create --resource cloud --service-account sa-123456',
-        '  keyplane api-key create --resource flink --cloud aws --region us-east-1 --environment env-123456',
-      ].join('\n'),
+      examples(
+        'keyplane api-key create --resource lkc-abc123 --description "prod key"',
+        'keyplane api-key create --resource cloud --service-account sa-123456',
+        'keyplane api-key create --resource flink --cloud aws --region us-east-1 --environment env-123456',
+      ),
     )
     .action((options: CreateOptions) => create(io, options));
 
@@ -124,10 +123,7 @@ export function registerApiKeyCommands(program: Command, io: CliIo): void {
     .option('--environment <env>', 'only keys for resources of this environment')
     .option('--unused-for <duration>', 'only keys not used for this long: 30d, 12h, 2w, 90m (never used counts as unused)')
     .addOption(outputOption())
-    .addHelpText(
-      'after',
-      ['', 'Examples:', '  keyplane api-key list --resource lkc-abc123 --service-account sa-123456', '  keyplane api-key list --unused-for 30d'].join('\n'),
-    )
+    .addHelpText('after', examples('keyplane api-key list --resource lkc-abc123 --service-account sa-123456', 'keyplane api-key list --unused-for 30d'))
     .action((options: ListOptions) => list(io, options));
 
   apiKey
@@ -198,12 +194,7 @@ function keyPath(id: string): string {
 }
 
 function getKey(session: Session, id: string): Promise<ApiKeyJson> {
-  return session.client.get<ApiKeyJson>(keyPath(id)).catch((error: unknown) => {
-    if (error instanceof ApiError && error.failure.status === 404) {
-      throw new CliError(`API key "${id}" does not exist, or you may not see it`, { suggestion: 'see "keyplane api-key list"' });
-    }
-    throw error;
-  });
+  return aboutOne({ noun: 'API key', id, listCommand: 'keyplane api-key list' }, session.client.get<ApiKeyJson>(keyPath(id)));
 }
 
 /** Users' emails by id; empty when the caller may not list users (the column is then blank). */
@@ -317,24 +308,17 @@ function forgetLocally(session: Session, id: string): void {
   for (const [resource, active] of Object.entries(context.active_api_keys)) if (active === id) delete context.active_api_keys[resource];
 }
 
-function quoted(ids: readonly string[]): string {
-  const names = ids.map((id) => `"${id}"`);
-  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-}
-
 async function remove(io: CliIo, rawIds: string[], options: { force?: boolean; output: OutputFormat }): Promise<void> {
   const ids = [...new Set(rawIds)];
   const session = Session.open(io);
   // Every key is looked up first, so that a typo stops the command before anything is deleted.
   const keys = await Promise.all(ids.map((id) => getKey(session, id)));
-  const noun = ids.length === 1 ? 'API key' : 'API keys';
   if (!options.force) {
     for (const key of keys) {
       io.stdout.write(`API key "${key.id}" (${key.spec.resource.id}) was ${key.spec.last_used_at ? `last used ${key.spec.last_used_at}` : 'never used'}.\n`);
     }
   }
-  const yes = await confirmOrForce(io, options.force, `Are you sure you want to delete ${noun} ${quoted(ids)}?`, 'api-key delete');
-  if (!yes) throw new CliError(`cancelled; ${noun} ${quoted(ids)} ${ids.length === 1 ? 'was' : 'were'} not deleted`);
+  await confirmDelete(io, options.force, 'API key', ids, 'api-key delete');
   const deleted: string[] = [];
   try {
     for (const id of ids) {
@@ -344,9 +328,9 @@ async function remove(io: CliIo, rawIds: string[], options: { force?: boolean; o
     }
   } finally {
     if (deleted.length && session.context) session.save();
-    if (deleted.length && deleted.length < ids.length) io.stdout.write(`Deleted ${deleted.length === 1 ? 'API key' : 'API keys'} ${quoted(deleted)} before the failure.\n`);
+    if (deleted.length && deleted.length < ids.length) io.stdout.write(`Deleted ${named('API key', deleted)} before the failure.\n`);
   }
-  printDone(io, options.output, `Deleted ${noun} ${quoted(ids)}.`, { deleted: ids.join(',') });
+  printDone(io, options.output, `Deleted ${named('API key', ids)}.`, { deleted: ids.join(',') });
 }
 
 async function readSecret(io: CliIo, given: string | undefined): Promise<string> {

@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
-import { ApiError } from '../api-client.js';
-import { CliError, type CliIo, confirmOrForce, UsageError } from '../io.js';
+import { type CliIo, UsageError } from '../io.js';
 import { type Field, outputOption, type OutputFormat, printDone, printList, printObject } from '../output.js';
 import { Session } from '../session.js';
+import { aboutOne, confirmDelete, inFlagTerms } from './common.js';
 
 /** An environment as `/org/v2/environments` answers it. */
 interface EnvironmentJson {
@@ -39,40 +39,6 @@ interface UpdateOptions {
 interface DeleteOptions {
   force?: boolean;
   output: OutputFormat;
-}
-
-/**
- * Turns a 404 from `request` into "<what> does not exist, or you may not see it", with the
- * list command that shows what does exist. Shared by the command groups of this part of the CLI.
- */
-export async function orNotFound<T>(request: Promise<T>, what: string, listCommand: string): Promise<T> {
-  try {
-    return await request;
-  } catch (error) {
-    if (error instanceof ApiError && error.failure.status === 404) {
-      throw new CliError(`${what} does not exist, or you may not see it`, { suggestion: `see "keyplane ${listCommand}"` });
-    }
-    throw error;
-  }
-}
-
-/** Asks `Are you sure you want to delete <noun> "<id>"?` unless `force`; a no cancels the command. */
-export async function confirmDeletion(io: CliIo, force: boolean | undefined, noun: string, id: string, command: string): Promise<void> {
-  const yes = await confirmOrForce(io, force, `Are you sure you want to delete ${noun} "${id}"?`, command);
-  if (!yes) throw new CliError(`cancelled; ${noun} "${id}" was not deleted`);
-}
-
-/**
- * Names the flag behind a field the server refused (`spec.region` → `--region`), so that the
- * error speaks of what the user typed; other failures pass unchanged.
- */
-export function inFlagTerms(error: unknown, flags: Readonly<Record<string, string>>): unknown {
-  if (!(error instanceof ApiError) || error.failure.field === undefined) return error;
-  const { field, detail } = error.failure;
-  const flag = flags[field];
-  if (!flag) return error;
-  const reworded = detail.replaceAll(`/${field.replaceAll('.', '/')}`, flag).replaceAll(field, flag);
-  return new CliError(reworded.includes(flag) ? reworded : `${flag}: ${detail}`, { suggestion: error.suggestion });
 }
 
 export function registerEnvironmentCommands(program: Command, io: CliIo): void {
@@ -121,8 +87,9 @@ export function registerEnvironmentCommands(program: Command, io: CliIo): void {
     .command('delete')
     .summary('delete an environment and everything in it')
     .description(
-      'Delete an environment with everything in it: its Kafka clusters, Schema Registry and ksqlDB clusters,\n' +
-        'the API keys scoped to them, and the role bindings on it. This cannot be undone.',
+      'Delete an environment with everything in it: its Kafka clusters, Schema Registry\n' +
+        'and ksqlDB clusters, the API keys scoped to them, and the role bindings on it.\n' +
+        'This cannot be undone.',
     )
     .argument('<id>', 'the environment (env-…)')
     .option('--force', 'delete without asking')
@@ -133,8 +100,9 @@ export function registerEnvironmentCommands(program: Command, io: CliIo): void {
     .command('use')
     .summary('choose the environment later commands work in')
     .description(
-      'Choose the environment that commands needing one (kafka cluster, schema-registry cluster, ksql cluster,\n' +
-        'Flink API keys) use when --environment is not given. It is saved with the current login.',
+      'Choose the environment that commands needing one (kafka cluster, schema-registry\n' +
+        'cluster, ksql cluster, Flink API keys) use when --environment is not given.\n' +
+        'It is saved with the current login.',
     )
     .argument('<id>', 'the environment (env-…)')
     .addOption(outputOption())
@@ -151,7 +119,7 @@ function environmentPath(id: string): string {
 }
 
 function getEnvironment(session: Session, id: string): Promise<EnvironmentJson> {
-  return orNotFound(session.client.get<EnvironmentJson>(environmentPath(id)), `environment "${id}"`, 'environment list');
+  return aboutOne({ noun: 'environment', id, listCommand: 'keyplane environment list' }, session.client.get<EnvironmentJson>(environmentPath(id)));
 }
 
 function rowOf(session: Session, environment: EnvironmentJson): EnvironmentRow {
@@ -207,7 +175,7 @@ async function update(io: CliIo, id: string, options: UpdateOptions): Promise<vo
 async function remove(io: CliIo, id: string, options: DeleteOptions): Promise<void> {
   const session = Session.open(io);
   const environment = await getEnvironment(session, id);
-  await confirmDeletion(io, options.force, 'environment', environment.id, 'environment delete');
+  await confirmDelete(io, options.force, 'environment', [environment.id], 'environment delete');
   await session.client.delete(environmentPath(environment.id));
   const context = session.context;
   if (context?.environment === environment.id) {

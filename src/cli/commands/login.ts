@@ -4,6 +4,7 @@ import { type ContextConfig, configPath, readConfig, writeConfig } from '../conf
 import { CliError, type CliIo, UsageError } from '../io.js';
 import { type Field, outputOption, type OutputFormat, printDone, printList } from '../output.js';
 import { normaliseUrl } from '../session.js';
+import { examples } from './common.js';
 
 interface LoginOptions {
   url?: string;
@@ -38,10 +39,7 @@ export function registerLoginCommands(program: Command, io: CliIo): void {
     .option('--url <server>', 'the server, e.g. http://localhost:8080 (default: KEYPLANE_URL)')
     .option('--context <name>', 'the name to save the login under (default: <key>@<host>)')
     .addOption(outputOption())
-    .addHelpText(
-      'after',
-      ['', 'Examples:', '  keyplane login --url http://localhost:8080', '  KEYPLANE_API_KEY=… KEYPLANE_API_SECRET=… keyplane login --url https://keys.example.com'].join('\n'),
-    )
+    .addHelpText('after', examples('keyplane login --url http://localhost:8080', 'KEYPLANE_API_KEY=… KEYPLANE_API_SECRET=… keyplane login --url https://keys.example.com'))
     .action((options: LoginOptions) => login(io, options));
 
   program
