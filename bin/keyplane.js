@@ -12,4 +12,7 @@ if (major < 22 || (major === 22 && minor < 12)) {
 const { register } = await import('tsx/esm/api');
 register();
 const { run } = await import('../src/cli/main.ts');
-process.exit(await run(process.argv.slice(2)));
+const code = await run(process.argv.slice(2));
+// Writes to a pipe are asynchronous: exiting at once would cut long output short.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((done) => stream.write('', done))));
+process.exit(code);

@@ -79,6 +79,7 @@ export class ApiClient {
         page_size: String(PAGE_SIZE),
         page_token: pageToken,
       });
+      if (!Array.isArray(page?.data)) throw new CliError(`${this.url} answered ${path} without a list; is it a Keyplane server?`);
       items.push(...page.data);
       // The link names the server's public URL, which may not be the one this CLI reaches it by.
       pageToken = page.metadata?.next ? (new URL(page.metadata.next).searchParams.get('page_token') ?? undefined) : undefined;
@@ -90,6 +91,7 @@ export class ApiClient {
     const target = new URL(path.replace(/^\//, ''), this.url.endsWith('/') ? this.url : `${this.url}/`);
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) target.searchParams.set(name, value);
     let response: Response;
+    let text: string;
     try {
       response = await fetch(target, {
         method,
@@ -100,19 +102,32 @@ export class ApiClient {
           ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        // A redirect would carry the body, which may hold a secret, to wherever it points.
+        redirect: 'manual',
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
+      text = await response.text();
     } catch (error) {
-      throw unreachable(this.url, error);
+      throw unreachable(this.url, method, error);
     }
-    const text = await response.text();
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get('location');
+      throw new CliError(`${this.url} answered with a redirect${location ? ` to ${new URL(location, target).origin}` : ''}`, {
+        suggestion: 'log in with the URL the server redirects to',
+      });
+    }
     if (!response.ok) throw new ApiError(failureOf(response, text));
     if (response.status === 204 || text === '') return undefined as T;
+    let body: unknown;
     try {
-      return JSON.parse(text) as T;
+      body = JSON.parse(text);
     } catch {
-      throw new CliError(`${this.url} answered ${method} ${target.pathname} with something other than JSON; is it a Keyplane server?`);
+      body = undefined;
     }
+    if (typeof body !== 'object' || body === null) {
+      throw new CliError(`${this.url} answered ${method} ${target.pathname} with something other than a JSON object; is it a Keyplane server?`);
+    }
+    return body as T;
   }
 }
 
@@ -133,17 +148,28 @@ function failureOf(response: Response, text: string): ApiFailure {
   };
 }
 
-function unreachable(url: string, error: unknown): CliError {
+/** Failures before the request was sent, when nothing can have happened on the server. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
+
+function unreachable(url: string, method: string, error: unknown): CliError {
   if ((error as Error)?.name === 'TimeoutError') {
-    return new CliError(`${url} did not answer within ${TIMEOUT_MS / 1000} seconds`, { suggestion: 'check the server and the network, and try again' });
+    return new CliError(`${url} did not answer within ${TIMEOUT_MS / 1000} seconds`, {
+      suggestion: method === 'GET' ? 'check the server and the network, and try again' : 'the change may or may not have been made; look before trying again',
+    });
   }
-  const code = ((error as { cause?: { code?: string } })?.cause?.code ?? '') as string;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code ?? '';
+  if (code && !NOT_SENT.has(code) && method !== 'GET') {
+    return new CliError(`the connection to ${url} broke before it answered (${code})`, {
+      suggestion: 'the change may or may not have been made; look before trying again',
+    });
+  }
   const why =
     code === 'ECONNREFUSED'
       ? 'connection refused'
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? 'no such host'
-        : code || ((error as { cause?: Error })?.cause?.message ?? (error as Error)?.message ?? 'unknown error');
+        : code || (cause?.message ?? (error as Error)?.message ?? 'unknown error');
   return new CliError(`cannot reach the Keyplane server at ${url} (${why})`, {
     suggestion: 'check that it is running and that the URL is right; "keyplane server start" runs one',
   });

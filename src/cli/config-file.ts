@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -70,10 +71,57 @@ export function readConfig(path: string): CliConfig {
 }
 
 /** Writes the whole file at once (a crash leaves the old or the new one), readable by its owner only. */
-export function writeConfig(path: string, config: CliConfig): void {
+function writeConfig(path: string, config: CliConfig): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
+  // A fresh name, created exclusively: never an existing file or a symlink planted in a shared directory.
+  const temporary = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(temporary, 0o600);
+    renameSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+const LOCK_WAIT_MS = 5_000;
+const LOCK_STALE_MS = 30_000;
+
+/** Holds `<path>.lock` while `body` runs, so that two commands never write over each other's change. */
+function withLock<T>(path: string, body: () => T): T {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`cannot lock ${path}: ${(error as Error).message}`);
+      // A lock left by a command that was killed is taken over once it is clearly abandoned.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) {
+        throw new CliError(`${path} is locked by another keyplane command`, { suggestion: `try again, or delete ${lock} if no keyplane command is running` });
+      } else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
+  try {
+    return body();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * Changes the config file: reads it afresh under a lock, applies `change` and writes the result,
+ * so that concurrent commands each keep the other's change. Returns the config as written.
+ */
+export function updateConfig(path: string, change: (config: CliConfig) => void): CliConfig {
+  return withLock(path, () => {
+    const config = readConfig(path);
+    change(config);
+    writeConfig(path, config);
+    return config;
+  });
 }

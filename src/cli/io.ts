@@ -61,8 +61,13 @@ export async function confirmOrForce(io: CliIo, force: boolean | undefined, ques
   return io.confirm(question);
 }
 
+/**
+ * The process's streams. Questions are asked when standard input and standard error are a
+ * terminal, and are written to standard error, so that `-o json > file` still asks at a terminal
+ * and the answer file holds only JSON.
+ */
 export function processIo(): CliIo {
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
   if (!interactive) {
     return {
       stdout: process.stdout,
@@ -81,9 +86,13 @@ export function processIo(): CliIo {
 }
 
 async function askLine(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return await rl.question(question);
+  } catch (error) {
+    // Ctrl-C or Ctrl-D at the question.
+    if ((error as Error)?.name === 'AbortError') throw new CliError('cancelled');
+    throw error;
   } finally {
     rl.close();
   }
@@ -94,7 +103,7 @@ function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   // Echo goes off before the question shows, so that nothing typed in answer is ever echoed.
   stdin.setRawMode(true);
-  process.stdout.write(question);
+  process.stderr.write(question);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
@@ -103,7 +112,7 @@ function askHidden(question: string): Promise<string> {
       stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      process.stdout.write('\n');
+      process.stderr.write('\n');
     };
     const onData = (chunk: string) => {
       for (const ch of chunk) {

@@ -63,13 +63,24 @@ function usageErrorLine(text: string, command: Command): string {
   return errorLine(message, suggestion);
 }
 
+const DATABASE_URL_OPTIONS = new Set(['--database-url', '--from', '--to']);
+
+/** The values of the options that take a database URL, as `--to URL` or `--to=URL`. */
+function databaseUrlArguments(argv: readonly string[]): string[] {
+  return argv.flatMap((arg, i) => {
+    const [name = '', value] = arg.split(/=(.*)/s);
+    if (!DATABASE_URL_OPTIONS.has(name)) return [];
+    return value !== undefined ? [value] : argv[i + 1] !== undefined ? [argv[i + 1]!] : [];
+  });
+}
+
 /**
  * Runs one command line (without the node and script arguments) and returns the exit code:
  * 0 success, 1 failure, 2 usage error.
  */
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  // Database URLs on the command line may hold a password; nothing printed on failure repeats it.
-  const urls = [...argv.map((a) => a.replace(/^--?[\w-]+=/, '')), io.env.KEYPLANE_DATABASE_URL ?? ''].filter((a) => a.includes('://'));
+  // Database URLs may hold a password; nothing printed on failure repeats it.
+  const urls = [...databaseUrlArguments(argv), io.env.KEYPLANE_DATABASE_URL ?? ''].filter((a) => a.includes('://'));
   const stderr = { isTTY: Boolean(io.stderr.isTTY), write: (text: string) => io.stderr.write(scrubPasswords(text, urls)) };
   const program = createProgram({ ...io, stderr });
   try {

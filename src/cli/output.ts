@@ -84,6 +84,6 @@ export function printData(io: CliIo, format: 'json' | 'yaml', data: unknown): vo
   io.stdout.write(serialise(format, data));
 }
 
-export function printDone(io: CliIo, format: OutputFormat, sentence: string, data: Record<string, Value>): void {
+export function printDone(io: CliIo, format: OutputFormat, sentence: string, data: Record<string, Value | readonly string[]>): void {
   io.stdout.write(format === 'human' ? `${sentence}\n` : serialise(format, data));
 }

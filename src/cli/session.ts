@@ -1,11 +1,12 @@
 import { ApiClient } from './api-client.js';
-import { type CliConfig, type ContextConfig, configPath, readConfig, writeConfig } from './config-file.js';
+import { type CliConfig, type ContextConfig, configPath, readConfig, updateConfig } from './config-file.js';
 import { CliError, type CliIo, UsageError } from './io.js';
 
 /**
  * The server and key a command talks to. `KEYPLANE_API_KEY` and `KEYPLANE_API_SECRET` (with
  * `KEYPLANE_URL`, else the current context's URL) take precedence over the saved login, so that
- * scripts need no config file; otherwise the current context of the config file is used.
+ * scripts need no config file; otherwise the current context of the config file is used, with its
+ * own URL: a saved secret is only ever sent to the server it was saved for.
  */
 export class Session {
   readonly client: ApiClient;
@@ -13,7 +14,7 @@ export class Session {
   private constructor(
     readonly io: CliIo,
     readonly path: string,
-    readonly config: CliConfig,
+    private config: CliConfig,
     /** The saved context in use, absent when the key comes from the environment alone. */
     readonly contextName: string | undefined,
     readonly url: string,
@@ -31,17 +32,22 @@ export class Session {
     const { KEYPLANE_API_KEY: key, KEYPLANE_API_SECRET: secret, KEYPLANE_URL: envUrl } = io.env;
     if (key || secret) {
       if (!key || !secret) throw new UsageError('KEYPLANE_API_KEY and KEYPLANE_API_SECRET must be set together');
-      const url = envUrl || saved?.url;
-      if (!url) throw new UsageError('KEYPLANE_API_KEY is set but no server is known', 'set KEYPLANE_URL too');
+      const given = envUrl || saved?.url;
+      if (!given) throw new UsageError('KEYPLANE_API_KEY is set but no server is known', 'set KEYPLANE_URL too');
+      const url = normaliseUrl(given);
       const sameLogin = saved && saved.api_key === key && saved.url === url;
-      return new Session(io, path, config, sameLogin ? name : undefined, normaliseUrl(url), key, secret);
+      return new Session(io, path, config, sameLogin ? name : undefined, url, key, secret);
     }
     if (!saved || !name) {
       throw new CliError('not logged in', {
         suggestion: 'run "keyplane login --url <server>", or set KEYPLANE_URL, KEYPLANE_API_KEY and KEYPLANE_API_SECRET',
       });
     }
-    return new Session(io, path, config, name, normaliseUrl(envUrl || saved.url), saved.api_key, saved.api_secret);
+    if (envUrl && normaliseUrl(envUrl) !== saved.url) {
+      throw new UsageError(`KEYPLANE_URL names ${normaliseUrl(envUrl)}, but context "${name}" logs in to ${saved.url}`, 
+        'unset KEYPLANE_URL, or set KEYPLANE_API_KEY and KEYPLANE_API_SECRET for that server');
+    }
+    return new Session(io, path, config, name, saved.url, saved.api_key, saved.api_secret);
   }
 
   /** The saved context, for commands that keep state between runs (stored keys, the environment in use). */
@@ -49,18 +55,27 @@ export class Session {
     return this.contextName ? this.config.contexts[this.contextName] : undefined;
   }
 
-  savedContext(what: string): ContextConfig {
-    const context = this.context;
-    if (!context) {
+  /** Refuses at once, before any call, a command that must keep state where there is no saved login. */
+  savedContextName(what: string): string {
+    if (!this.contextName) {
       throw new CliError(`${what} needs a saved login, and this key comes from KEYPLANE_API_KEY`, {
         suggestion: 'run "keyplane login" first',
       });
     }
-    return context;
+    return this.contextName;
   }
 
-  save(): void {
-    writeConfig(this.path, this.config);
+  /**
+   * Changes the saved context in the config file, re-read under a lock so that a concurrent
+   * command's change is kept. Fails if the context is gone meanwhile (logged out elsewhere).
+   */
+  update(what: string, change: (context: ContextConfig) => void): void {
+    const name = this.savedContextName(what);
+    this.config = updateConfig(this.path, (config) => {
+      const context = config.contexts[name];
+      if (!context) throw new CliError(`context "${name}" was removed while this command ran`, { suggestion: 'run "keyplane login" again' });
+      change(context);
+    });
   }
 
   /** The owner of the key in use: remembered at login, else asked of the server. */

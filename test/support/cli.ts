@@ -190,6 +190,6 @@ export function stable(text: string): string {
       const prefix = id.slice(0, id.indexOf('-') + 1);
       return placeholder(prefix, id, numbered(prefix, id.length));
     })
-    .replace(/\b[A-Z0-9]{16}\b/g, (key) => (/[0-9]/.test(key) && /[A-Z]/.test(key) ? placeholder('key', key, numbered('KEY', 16)) : key));
+    .replace(/\b[A-Z0-9]{16}\b/g, (key) => placeholder('key', key, numbered('KEY', 16)));
 }
 

@@ -197,8 +197,13 @@ describe('keyplane api-key delete', () => {
     expect(typo.code).toBe(1);
     expect((await run(['api-key', 'describe', a.api_key])).code).toBe(0);
 
-    const deleted = await run(['api-key', 'delete', a.api_key, b.api_key, '--force']);
-    expect(deleted).toMatchObject({ code: 0, stdout: `Deleted API keys "${a.api_key}" and "${b.api_key}".\n` });
+    expect(context().api_keys[a.api_key]).toBeDefined();
+    const deleted = await run(['api-key', 'delete', a.api_key, b.api_key, '--force', '-o', 'json']);
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ deleted: [a.api_key, b.api_key] });
+    // Their stored secrets go with them.
+    expect(context().api_keys[a.api_key]).toBeUndefined();
+    expect(context().api_keys[b.api_key]).toBeUndefined();
     const remaining = await json<ListedKey[]>(['api-key', 'list', '--resource', cluster]);
     expect(remaining.map((k) => k.key)).not.toContain(a.api_key);
     expect(remaining.map((k) => k.key)).not.toContain(b.api_key);
@@ -206,29 +211,39 @@ describe('keyplane api-key delete', () => {
 });
 
 describe('keyplane api-key store, use and rotate', () => {
-  it('stores a secret after checking the key, its resource and its secret with the server, and uses it', async () => {
+  it('keeps a resource key\'s secret on create, as Confluent\'s CLI does, so that "use" works next', async () => {
     const { api_key: key, api_secret: secret } = await createKey(['--resource', cluster, '--service-account', serviceAccount]);
-    const wrongSecret = (await createKey(['--resource', cluster, '--service-account', serviceAccount])).api_secret;
+    expect(context().api_keys[key]).toEqual({ secret, resource: cluster });
+    expect((await run(['api-key', 'use', key])).code).toBe(0);
+    const cloud = await createKey(['--resource', 'cloud']);
+    expect(context().api_keys[cloud.api_key]).toBeUndefined();
+  });
+
+  it('stores a secret after checking with the server that the key exists and is for the resource, and uses it', async () => {
+    // Made through the API, so that nothing of it is stored locally yet.
+    const made = await kp.api<{ id: string; spec: { secret: string } }>('POST', '/iam/v2/api-keys', {
+      spec: { owner: { id: serviceAccount }, resource: { id: cluster } },
+    });
+    const [key, secret] = [made.id, made.spec.secret];
 
     const mismatch = await run(['api-key', 'store', key, secret, '--resource', otherCluster]);
     expect(mismatch).toMatchObject({
       code: 1,
       stderr: `keyplane: error: API key "${key}" is for ${cluster}, not ${otherCluster}; store it with --resource ${cluster}\n`,
     });
-    const wrong = await run(['api-key', 'store', key, wrongSecret]);
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe(`keyplane: error: that secret does not belong to API key "${key}"; check that key and secret were copied from the same place\n`);
-    expect(wrong.stderr).not.toContain(wrongSecret);
     const typo = await run(['api-key', 'store', key, `${secret.slice(0, 20)}x${secret.slice(21)}`]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/^keyplane: error: that is not an API secret: .*; check it for a typo or a missing character\n$/);
+    expect(typo.stderr).not.toContain(secret.slice(20));
     const unknown = await run(['api-key', 'store', 'NOSUCHKEY0000000', secret]);
     expect(unknown.code).toBe(1);
-    expect(context().api_keys).toEqual({});
+    expect(context().api_keys[key]).toBeUndefined();
 
     const stored = await run(['api-key', 'store', key, '-', '--resource', cluster], { input: `${secret}\n` });
-    expect(stored).toMatchObject({ code: 0, stdout: `Stored the secret of API key "${key}" for ${cluster} (checked with the server).\n` });
+    expect(stored).toMatchObject({ code: 0, stdout: `Stored the secret of API key "${key}" for ${cluster}.\n` });
     expect(context().api_keys[key]).toEqual({ secret, resource: cluster });
+    // Storing tries nothing with the secret, so the key still counts as unused.
+    expect((await json<ListedKey>(['api-key', 'describe', key])).last_used).toBeNull();
     const again = await run(['api-key', 'store', key, secret]);
     expect(again).toMatchObject({ code: 1, stderr: `keyplane: error: a secret for API key "${key}" is already stored; add --force to replace it\n` });
 
@@ -245,6 +260,17 @@ describe('keyplane api-key store, use and rotate', () => {
       code: 1,
       stderr: `keyplane: error: the secret of API key "${kp.adminKey}" is not stored here; run "keyplane api-key store ${kp.adminKey}" first\n`,
     });
+  });
+
+  it('keeps every change when several commands change the config file at once', async () => {
+    const made = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        kp.api<{ id: string; spec: { secret: string } }>('POST', '/iam/v2/api-keys', { spec: { owner: { id: serviceAccount }, resource: { id: otherCluster } } }),
+      ),
+    );
+    const results = await Promise.all(made.map((k) => run(['api-key', 'store', k.id, k.spec.secret])));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    for (const k of made) expect(context().api_keys[k.id]).toEqual({ secret: k.spec.secret, resource: otherCluster });
   });
 
   it('rotate makes a key with the same owner, resource and description, carries the stored secret over, and keeps the old key unless told', async () => {

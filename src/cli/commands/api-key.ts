@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { checkSecret } from '../../domain/secret.js';
-import { ApiClient, ApiError } from '../api-client.js';
+import { ApiError } from '../api-client.js';
 import { CliError, type CliIo, UsageError } from '../io.js';
 import { boxTable, type Field, outputOption, type OutputFormat, printData, printDone, printList, printObject } from '../output.js';
+import type { ContextConfig } from '../config-file.js';
 import { Session } from '../session.js';
 import { aboutOne, confirmDelete, examples, named } from './common.js';
 
@@ -156,9 +157,9 @@ export function registerApiKeyCommands(program: Command, io: CliIo): void {
     .command('store')
     .summary('store an API key\'s secret locally')
     .description(
-      "Store an API key's secret in the config file, after checking with the server that the key exists,\n" +
-        'is for --resource when given, and, where the login key may check it, that the secret is right.\n' +
-        'Without <secret>, the secret is asked for at a terminal or read from standard input.',
+      "Store an API key's secret in the config file, after checking with the server that the key exists\n" +
+        'and is for --resource when given, and checking the secret\'s checksum. The secret itself is not sent:\n' +
+        'trying it would mark the key as used. Without <secret>, it is asked for at a terminal or read from standard input.',
     )
     .argument('<key>', 'the API key')
     .argument('[secret]', 'its secret ("-" or none: read it from standard input or ask)')
@@ -232,10 +233,19 @@ function resourceOf(session: Session, options: CreateOptions): { id: string; env
   return environment ? { id: resource, environment } : { id: resource };
 }
 
-function remember(session: Session, key: ApiKeyJson, secret: string, makeActive: boolean): void {
-  const context = session.savedContext('storing a secret');
+/** Keys that call the management API are logins, not something a resource is reached with. */
+function isLoginScope(key: ApiKeyJson): boolean {
+  return key.spec.resource.kind === 'Cloud' || key.spec.resource.kind === 'Global';
+}
+
+function remember(context: ContextConfig, key: ApiKeyJson, secret: string, makeActive: boolean): void {
   context.api_keys[key.id] = { secret, resource: key.spec.resource.id };
   if (makeActive) context.active_api_keys[key.spec.resource.id] = key.id;
+}
+
+function forget(context: ContextConfig, id: string): void {
+  delete context.api_keys[id];
+  for (const [resource, active] of Object.entries(context.active_api_keys)) if (active === id) delete context.active_api_keys[resource];
 }
 
 function secretTable(key: string, secret: string): string {
@@ -245,32 +255,49 @@ function secretTable(key: string, secret: string): string {
   ])}`;
 }
 
+/**
+ * Runs what follows the creation of a key. The new secret has been (or will be) printed whatever
+ * happens here, so a failure must not lose it: it is reported on stderr and the command then
+ * fails, after its output.
+ */
+async function afterCreation(io: CliIo, step: () => unknown): Promise<CliError | undefined> {
+  try {
+    await step();
+    return undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`keyplane: warning: ${message}\n`);
+    return new CliError(`the new key was created and its secret printed, but ${message}`, { cause: error });
+  }
+}
+
 async function create(io: CliIo, options: CreateOptions): Promise<void> {
   const session = Session.open(io);
-  if (options.use) session.savedContext('--use');
+  if (options.use) session.savedContextName('--use');
   const resource = resourceOf(session, options);
   const owner = options.serviceAccount ?? (await session.principal());
   const key = await session.client.post<ApiKeyJson>('/iam/v2/api-keys', {
     spec: { owner: { id: owner }, resource, ...(options.description === undefined ? {} : { description: options.description }) },
   });
   const secret = key.spec.secret!;
-  if (options.use) {
-    remember(session, key, secret, true);
-    session.save();
-  }
-  if (options.output === 'human') {
-    io.stdout.write(secretTable(key.id, secret));
-    if (options.use) io.stdout.write(`Using API key "${key.id}" for ${key.spec.resource.id}.\n`);
-    return;
-  }
-  printData(io, options.output, { api_key: key.id, api_secret: secret });
+  if (options.output === 'human') io.stdout.write(secretTable(key.id, secret));
+  else printData(io, options.output, { api_key: key.id, api_secret: secret });
+  // As Confluent's CLI does, a resource key's secret is kept with the login, so that "api-key use" works next.
+  const store = session.contextName !== undefined && (options.use || !isLoginScope(key));
+  const failure = store ? await afterCreation(io, () => session.update('storing a secret', (c) => remember(c, key, secret, Boolean(options.use)))) : undefined;
+  if (failure) throw failure;
+  if (options.use && options.output === 'human') io.stdout.write(`Using API key "${key.id}" for ${key.spec.resource.id}.\n`);
 }
+
+const EARLIEST = Date.UTC(1970, 0, 1);
 
 function sinceFor(duration: string, now: Date): string {
   const match = /^(\d{1,6})(m|h|d|w)$/.exec(duration.trim());
   if (!match) throw new UsageError(`--unused-for must be a number and a unit, such as 30d, 12h, 2w or 90m, not "${duration}"`);
   const minutes = { m: 1, h: 60, d: 1440, w: 10080 }[match[2] as 'm' | 'h' | 'd' | 'w'] * Number(match[1]);
-  return new Date(now.getTime() - minutes * 60_000).toISOString();
+  const since = now.getTime() - minutes * 60_000;
+  if (since < EARLIEST) throw new UsageError(`--unused-for ${duration} reaches back before 1970`);
+  return new Date(since).toISOString();
 }
 
 async function list(io: CliIo, options: ListOptions): Promise<void> {
@@ -301,21 +328,18 @@ async function update(io: CliIo, id: string, options: { description: string; out
   printDone(io, options.output, `Updated API key "${id}".`, { key: id, description: options.description });
 }
 
-function forgetLocally(session: Session, id: string): void {
-  const context = session.context;
-  if (!context) return;
-  delete context.api_keys[id];
-  for (const [resource, active] of Object.entries(context.active_api_keys)) if (active === id) delete context.active_api_keys[resource];
-}
-
 async function remove(io: CliIo, rawIds: string[], options: { force?: boolean; output: OutputFormat }): Promise<void> {
   const ids = [...new Set(rawIds)];
+  // Refused before any call when there is nobody to ask.
+  if (!options.force && !io.confirm) await confirmDelete(io, false, 'API key', ids, 'api-key delete');
   const session = Session.open(io);
   // Every key is looked up first, so that a typo stops the command before anything is deleted.
   const keys = await Promise.all(ids.map((id) => getKey(session, id)));
   if (!options.force) {
     for (const key of keys) {
-      io.stdout.write(`API key "${key.id}" (${key.spec.resource.id}) was ${key.spec.last_used_at ? `last used ${key.spec.last_used_at}` : 'never used'}.\n`);
+      const used = key.spec.last_used_at ? `last used ${key.spec.last_used_at}` : 'never used';
+      const login = key.id === session.apiKey ? '; it is the key this login uses, so the CLI will need a new login' : '';
+      io.stderr.write(`API key "${key.id}" (${key.spec.resource.id}) was ${used}${login}.\n`);
     }
   }
   await confirmDelete(io, options.force, 'API key', ids, 'api-key delete');
@@ -324,13 +348,14 @@ async function remove(io: CliIo, rawIds: string[], options: { force?: boolean; o
     for (const id of ids) {
       await session.client.delete(keyPath(id));
       deleted.push(id);
-      forgetLocally(session, id);
     }
   } finally {
-    if (deleted.length && session.context) session.save();
-    if (deleted.length && deleted.length < ids.length) io.stdout.write(`Deleted ${named('API key', deleted)} before the failure.\n`);
+    if (deleted.length && session.contextName) session.update('forgetting deleted keys', (c) => {
+        for (const id of deleted) forget(c, id);
+      });
+    if (deleted.length && deleted.length < ids.length) io.stderr.write(`Deleted ${named('API key', deleted)} before the failure.\n`);
   }
-  printDone(io, options.output, `Deleted ${named('API key', ids)}.`, { deleted: ids.join(',') });
+  printDone(io, options.output, `Deleted ${named('API key', ids)}.`, { deleted: ids });
 }
 
 async function readSecret(io: CliIo, given: string | undefined): Promise<string> {
@@ -340,40 +365,10 @@ async function readSecret(io: CliIo, given: string | undefined): Promise<string>
   throw new UsageError('no secret given', 'pass it after the key, or pipe it in with "-"');
 }
 
-type SecretVerdict = 'valid' | 'invalid' | 'unchecked';
-
-/**
- * Asks the server whether a secret belongs to a key, without ever sending it in a URL: a Cloud or
- * Global key by authenticating with it; a resource key through `/v1/verify` when the login key may
- * verify keys for that resource (else the check is left out).
- */
-async function verdictOn(session: Session, key: ApiKeyJson, secret: string): Promise<SecretVerdict> {
-  const { kind, id, environment } = key.spec.resource;
-  if (kind === 'Cloud' || kind === 'Global') {
-    try {
-      await new ApiClient(session.url, key.id, secret).get(keyPath(key.id));
-      return 'valid';
-    } catch (error) {
-      if (error instanceof ApiError && error.failure.status === 401) return 'invalid';
-      if (error instanceof ApiError) return 'unchecked';
-      throw error;
-    }
-  }
-  if (kind === 'Tableflow') return 'unchecked';
-  const resource = kind === 'Region' ? `${environment}/${id}` : id;
-  try {
-    const answer = await session.client.post<{ valid: boolean; reason?: string }>('/v1/verify', { key: key.id, secret, resource });
-    return answer.valid || answer.reason !== 'invalid_credentials' ? 'valid' : 'invalid';
-  } catch (error) {
-    if (error instanceof ApiError && (error.failure.status === 403 || error.failure.status === 401)) return 'unchecked';
-    throw error;
-  }
-}
-
 async function store(io: CliIo, id: string, given: string | undefined, options: StoreOptions): Promise<void> {
   const session = Session.open(io);
-  const context = session.savedContext('api-key store');
-  if (context.api_keys[id] && !options.force) {
+  session.savedContextName('api-key store');
+  if (session.context?.api_keys[id] && !options.force) {
     throw new CliError(`a secret for API key "${id}" is already stored`, { suggestion: 'add --force to replace it' });
   }
   const secret = await readSecret(io, given);
@@ -384,28 +379,21 @@ async function store(io: CliIo, id: string, given: string | undefined, options: 
   if (options.resource && options.resource.toLowerCase() !== resource) {
     throw new CliError(`API key "${id}" is for ${resource}, not ${options.resource}`, { suggestion: `store it with --resource ${resource}` });
   }
-  const verdict = await verdictOn(session, key, secret);
-  if (verdict === 'invalid') throw new CliError(`that secret does not belong to API key "${id}"`, { suggestion: 'check that key and secret were copied from the same place' });
-  remember(session, key, secret, false);
-  session.save();
-  const checked = verdict === 'valid' ? 'checked with the server' : 'key checked with the server; the secret could not be checked with this login';
-  printDone(io, options.output, `Stored the secret of API key "${id}" for ${resource} (${checked}).`, {
-    key: id,
-    resource,
-    secret_checked: verdict === 'valid',
-  });
+  session.update('api-key store', (c) => remember(c, key, secret, false));
+  printDone(io, options.output, `Stored the secret of API key "${id}" for ${resource}.`, { key: id, resource });
 }
 
 function use(io: CliIo, id: string, output: OutputFormat): void {
   const session = Session.open(io);
-  const context = session.savedContext('api-key use');
-  const stored = context.api_keys[id];
-  if (!stored) {
-    throw new CliError(`the secret of API key "${id}" is not stored here`, { suggestion: `run "keyplane api-key store ${id}" first` });
-  }
-  context.active_api_keys[stored.resource] = id;
-  session.save();
-  printDone(io, output, `Using API key "${id}" for ${stored.resource}.`, { key: id, resource: stored.resource });
+  session.savedContextName('api-key use');
+  let resource = '';
+  session.update('api-key use', (context) => {
+    const stored = context.api_keys[id];
+    if (!stored) throw new CliError(`the secret of API key "${id}" is not stored here`, { suggestion: `run "keyplane api-key store ${id}" first` });
+    resource = stored.resource;
+    context.active_api_keys[resource] = id;
+  });
+  printDone(io, output, `Using API key "${id}" for ${resource}.`, { key: id, resource });
 }
 
 async function rotate(io: CliIo, id: string, options: RotateOptions): Promise<void> {
@@ -421,39 +409,47 @@ async function rotate(io: CliIo, id: string, options: RotateOptions): Promise<vo
     },
   });
   const secret = fresh.spec.secret!;
-  const human = options.output === 'human';
+  const { output } = options;
+  const human = output === 'human';
   if (human) io.stdout.write(`Created API key "${fresh.id}" to replace "${id}", with the same owner, resource and description.\n${secretTable(fresh.id, secret)}`);
 
   // The new secret is kept wherever the old one was before the old key can go away.
   const context = session.context;
-  const stored = Boolean(context?.api_keys[id]);
+  const stored = Boolean(context?.api_keys[id]) || (session.contextName !== undefined && !isLoginScope(fresh));
   const wasActive = context?.active_api_keys[resource.id] === id;
-  const wasLogin = session.apiKey === id && context !== undefined;
-  if (context && (stored || wasLogin)) {
-    if (stored) remember(session, fresh, secret, wasActive);
-    if (wasLogin) {
-      context.api_key = fresh.id;
-      context.api_secret = secret;
-    }
-    session.save();
-    if (human && stored) io.stdout.write(`Stored the new secret locally${wasActive ? `; "${fresh.id}" is now the active key for ${resource.id}` : ''}.\n`);
-    if (human && wasLogin) io.stdout.write(`Context "${session.contextName}" now logs in with "${fresh.id}".\n`);
-  }
+  const wasLogin = session.apiKey === id && session.contextName !== undefined;
+  let failure =
+    stored || wasLogin
+      ? await afterCreation(io, () =>
+          session.update('storing the new secret', (c) => {
+            if (stored) remember(c, fresh, secret, wasActive);
+            if (wasLogin) {
+              c.api_key = fresh.id;
+              c.api_secret = secret;
+            }
+          }),
+        )
+      : undefined;
+  if (human && stored && !failure) io.stdout.write(`Stored the new secret locally${wasActive ? `; "${fresh.id}" is now the active key for ${resource.id}` : ''}.\n`);
+  if (human && wasLogin && !failure) io.stdout.write(`Context "${session.contextName}" now logs in with "${fresh.id}".\n`);
 
-  let deleteOld = Boolean(options.deleteOld);
-  if (!deleteOld && io.confirm) deleteOld = await io.confirm(`Delete the old API key "${id}" now? Whatever still uses it stops working.`);
+  let deleteOld = Boolean(options.deleteOld) && !failure;
+  if (!failure && !deleteOld && io.confirm) deleteOld = await io.confirm(`Delete the old API key "${id}" now? Whatever still uses it stops working.`);
   if (deleteOld) {
-    await session.client.delete(keyPath(id));
-    forgetLocally(session, id);
-    if (context) session.save();
+    failure = await afterCreation(io, async () => {
+      await session.client.delete(keyPath(id));
+      if (session.contextName) session.update('forgetting the old key', (c) => forget(c, id));
+    });
   }
-  if (options.output === 'human') {
+  const oldDeleted = deleteOld && !failure;
+  if (output === 'human') {
     io.stdout.write(
-      deleteOld
+      oldDeleted
         ? `Deleted the old API key "${id}".\n`
         : `The old API key "${id}" still works; delete it with "keyplane api-key delete ${id}" once nothing uses it.\n`,
     );
-    return;
+  } else {
+    printData(io, output, { api_key: fresh.id, api_secret: secret, replaces: id, old_deleted: oldDeleted, stored });
   }
-  printData(io, options.output, { api_key: fresh.id, api_secret: secret, replaces: id, old_deleted: deleteOld, stored: stored });
+  if (failure) throw failure;
 }

@@ -177,19 +177,20 @@ async function remove(io: CliIo, id: string, options: DeleteOptions): Promise<vo
   const environment = await getEnvironment(session, id);
   await confirmDelete(io, options.force, 'environment', [environment.id], 'environment delete');
   await session.client.delete(environmentPath(environment.id));
-  const context = session.context;
-  if (context?.environment === environment.id) {
-    delete context.environment;
-    session.save();
+  if (session.context?.environment === environment.id) {
+    session.update('forgetting the environment in use', (context) => {
+      if (context.environment === environment.id) delete context.environment;
+    });
   }
   printDone(io, options.output, `Deleted environment "${environment.id}".`, { deleted: environment.id });
 }
 
 async function use(io: CliIo, id: string, output: OutputFormat): Promise<void> {
   const session = Session.open(io);
-  const context = session.savedContext('environment use');
+  session.savedContextName('environment use');
   const environment = await getEnvironment(session, id);
-  context.environment = environment.id;
-  session.save();
+  session.update('environment use', (context) => {
+    context.environment = environment.id;
+  });
   printDone(io, output, `Using environment "${environment.id}".`, { environment: environment.id });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApiClient, ApiError } from '../api-client.js';
-import { type ContextConfig, configPath, readConfig, writeConfig } from '../config-file.js';
+import { type ContextConfig, configPath, readConfig, updateConfig } from '../config-file.js';
 import { CliError, type CliIo, UsageError } from '../io.js';
 import { type Field, outputOption, type OutputFormat, printDone, printList } from '../output.js';
 import { normaliseUrl } from '../session.js';
@@ -79,7 +79,8 @@ async function credentials(io: CliIo): Promise<{ key: string; secret: string }> 
 
 async function login(io: CliIo, options: LoginOptions): Promise<void> {
   const path = configPath(io.env);
-  const config = readConfig(path);
+  // A config others may read is refused before the secret is asked for.
+  readConfig(path);
   const given = options.url ?? io.env.KEYPLANE_URL;
   if (!given) throw new UsageError('no server given', 'pass --url http://host:port, or set KEYPLANE_URL');
   const url = normaliseUrl(given);
@@ -107,19 +108,14 @@ async function login(io: CliIo, options: LoginOptions): Promise<void> {
   }
 
   const name = options.context ?? `${key}@${new URL(url).host}`;
-  const previous = config.contexts[name];
-  // Logging in again under the same name keeps what was stored there (keys, environment in use).
-  config.contexts[name] = {
-    api_keys: {},
-    active_api_keys: {},
-    ...previous,
-    url,
-    api_key: key,
-    api_secret: secret,
-    principal: owner,
-  };
-  config.current_context = name;
-  writeConfig(path, config);
+  updateConfig(path, (config) => {
+    const previous = config.contexts[name];
+    // Logging in again to the same server as the same principal keeps what was stored there
+    // (keys, the environment in use); anything else starts afresh.
+    const same = previous && previous.url === url && previous.principal === owner;
+    config.contexts[name] = { api_keys: {}, active_api_keys: {}, ...(same ? previous : {}), url, api_key: key, api_secret: secret, principal: owner };
+    config.current_context = name;
+  });
   printDone(io, options.output, `Logged in to ${url} as ${owner} with API key "${key}".\nUsing context "${name}".`, {
     context: name,
     url,
@@ -129,18 +125,21 @@ async function login(io: CliIo, options: LoginOptions): Promise<void> {
 }
 
 function logout(io: CliIo, output: OutputFormat): void {
-  const path = configPath(io.env);
-  const config = readConfig(path);
-  const name = config.current_context;
-  const context = name ? config.contexts[name] : undefined;
-  if (!name || !context) {
+  let removed: { name: string; context: ContextConfig } | undefined;
+  updateConfig(configPath(io.env), (config) => {
+    const name = config.current_context;
+    const context = name ? config.contexts[name] : undefined;
+    if (!name || !context) return;
+    removed = { name, context };
+    delete config.contexts[name];
+    delete config.current_context;
+  });
+  if (!removed) {
     printDone(io, output, 'You are not logged in.', { context: null });
     return;
   }
+  const { name, context } = removed;
   const stored = Object.keys(context.api_keys).length;
-  delete config.contexts[name];
-  delete config.current_context;
-  writeConfig(path, config);
   const secrets = stored === 0 ? '' : ` and the ${stored} API secret${stored === 1 ? '' : 's'} stored with it`;
   printDone(io, output, `Logged out of ${context.url}: removed context "${name}"${secrets}.`, { context: name, removed_secrets: stored });
 }
@@ -152,15 +151,14 @@ function listContexts(io: CliIo, output: OutputFormat): void {
 }
 
 function useContext(io: CliIo, name: string, output: OutputFormat): void {
-  const path = configPath(io.env);
-  const config = readConfig(path);
-  if (!config.contexts[name]) {
-    const names = Object.keys(config.contexts);
-    throw new CliError(`no context named "${name}"`, {
-      suggestion: names.length ? `the saved ones are ${names.map((n) => `"${n}"`).join(', ')}` : 'run "keyplane login" to make one',
-    });
-  }
-  config.current_context = name;
-  writeConfig(path, config);
+  updateConfig(configPath(io.env), (config) => {
+    if (!config.contexts[name]) {
+      const names = Object.keys(config.contexts);
+      throw new CliError(`no context named "${name}"`, {
+        suggestion: names.length ? `the saved ones are ${names.map((n) => `"${n}"`).join(', ')}` : 'run "keyplane login" to make one',
+      });
+    }
+    config.current_context = name;
+  });
   printDone(io, output, `Using context "${name}".`, { context: name });
 }

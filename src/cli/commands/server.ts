@@ -54,6 +54,8 @@ async function start(io: CliIo, options: StartOptions): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError || error instanceof BootstrapError) throw new UsageError(error.message);
     if (error instanceof DatabaseOpenError || error instanceof ListenError) throw new CliError(error.message);
+    // The data directory or the pepper file cannot be made or read (not a directory, no permission).
+    if ((error as NodeJS.ErrnoException)?.syscall) throw new CliError((error as Error).message, { suggestion: 'check --data-dir and KEYPLANE_PEPPER_FILE' });
     throw error;
   }
 }
