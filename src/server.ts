@@ -2,6 +2,8 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { type Config, databaseLocation } from './config.js';
+import { AuditRecorder } from './audit/recorder.js';
+import { crnsFor } from './domain/crn.js';
 import { AuthenticationBatcher, type AuthenticationEventSink, defaultBatcherOptions } from './dataplane/authentication-batcher.js';
 import { defaultLastUsedOptions, startLastUsedRecorder } from './dataplane/last-used.js';
 import { createApp } from './http/app.js';
@@ -9,6 +11,7 @@ import { type FastPathDeps, withNginxFastPath } from './http/nginx-fast-path.js'
 import { createLogger, type Logger } from './logger.js';
 import { type AuthenticationObserver, observeAll } from './services/authentication-events.js';
 import { type BootstrapResult, bootstrap, checkBootstrapCredentials } from './services/bootstrap.js';
+import { createAuditTrail } from './services/audit-log.js';
 import { createContext, type ServiceContext } from './services/context.js';
 import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
 import { createSecretHasher } from './services/secret-hasher.js';
@@ -24,6 +27,8 @@ export interface Keyplane {
   /** What the data plane's fast path answers with: the app's services, buckets and logger. */
   dataPlane: FastPathDeps;
   initialCredentials: BootstrapResult['initialCredentials'];
+  /** The audit log's recorder: `flush()` writes the batched records now. */
+  audit: AuditRecorder;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,14 @@ export async function createKeyplane(
     });
     stops.push(() => lastUsed.stop());
     const observers: AuthenticationObserver[] = [lastUsed];
+    const crn = crnsFor(boot.organization.id);
+    const trail = createAuditTrail(peppers, crn.organization());
+    const audit = new AuditRecorder(store, trail, crn, {
+      ...defaultBatcherOptions,
+      onError: warnOf('audit events not written; kept for the next attempt'),
+    });
+    stops.push(() => audit.stop());
+    observers.push(audit.authentications);
     if (options.authenticationSink) {
       const batcher = new AuthenticationBatcher(options.authenticationSink, {
         ...defaultBatcherOptions,
@@ -106,7 +119,7 @@ export async function createKeyplane(
       observers.push(batcher);
     }
     const services = createContext(
-      { ...deps, keyCache: { maxEntries: config.keyCacheSize }, authentications: observeAll(...observers) },
+      { ...deps, keyCache: { maxEntries: config.keyCacheSize }, authentications: observeAll(...observers), audit: trail },
       boot.organization.id,
     );
     const invalidation = startKeyInvalidation(services, {
@@ -115,6 +128,7 @@ export async function createKeyplane(
     });
     const { app, limits } = createApp({
       services,
+      audit,
       logger,
       http: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes, rateLimits: config.rateLimits },
     });
@@ -123,6 +137,7 @@ export async function createKeyplane(
       app,
       dataPlane: { services, limits, logger },
       initialCredentials: boot.initialCredentials,
+      audit,
       close: async () => {
         invalidation.stop();
         // What is pending is written before the store closes.

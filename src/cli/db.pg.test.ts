@@ -115,7 +115,7 @@ await describePostgres('keyplane db, run as a process', () => {
     expect(copy.stdout).toMatch(/^ {2}api_keys +2 +2 +ok$/m);
     expect(copy.stdout).toMatch(/^ {2}service_accounts +1 +1 +ok$/m);
     expect(copy.stdout).toMatch(/^ {2}organizations +1 +1 +ok$/m);
-    expect(copy.stdout).toContain('All 10 tables match');
+    expect(copy.stdout).toContain('All 12 tables match');
     expect(copy.stdout).toContain(`KEYPLANE_PEPPER_FILE=${pepperFile}`);
     for (const secret of [admin.secret, app.secret]) expect(copy.stdout).not.toContain(secret);
     expect(sha256(sqliteFile), 'the source database file is unchanged').toBe(sourceHash);

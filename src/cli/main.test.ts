@@ -63,7 +63,7 @@ describe('keyplane db, in-process on SQLite', () => {
 
     const copy = fakeIo({ tty: true, answer: true });
     expect(await run(['db', 'copy', '--from', source, '--to', target], copy.io)).toBe(0);
-    expect(copy.out.questions).toEqual([`Copy 4 rows in 10 tables into ${target}?`]);
+    expect(copy.out.questions).toEqual([`Copy 4 rows in 12 tables into ${target}?`]);
     expect(copy.out.stdout).toContain('\r  api_keys          0/2\x1b[K\r  api_keys          2/2\x1b[K\n');
     expect(copy.out.stdout).toMatch(/^ {2}api_keys +2 +2 +ok$/m);
 

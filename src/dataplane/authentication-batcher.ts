@@ -1,12 +1,15 @@
 import type { AuthenticationEvent, AuthenticationObserver } from '../services/authentication-events.js';
 
-/** Where authentication events go in batches: the audit log, once it exists. */
-export interface AuthenticationEventSink {
-  /** Stores the events; rejects to have the same batch offered again later. */
-  write(events: readonly AuthenticationEvent[]): Promise<void>;
+/** Where batched items go. */
+export interface BatchSink<T> {
+  /** Stores the items; rejects to have the same batch offered again later. */
+  write(items: readonly T[]): Promise<void>;
 }
 
-export interface AuthenticationBatcherOptions {
+/** Where authentication events go in batches: the audit log. */
+export type AuthenticationEventSink = BatchSink<AuthenticationEvent>;
+
+export interface BatcherOptions {
   /** How often pending events are written, in milliseconds. */
   flushMs: number;
   /** Events per write; reaching it starts a write without waiting for the timer. */
@@ -16,7 +19,7 @@ export interface AuthenticationBatcherOptions {
   onError?: (error: unknown) => void;
 }
 
-export const defaultBatcherOptions: AuthenticationBatcherOptions = { flushMs: 1_000, batchSize: 1_000, maxPending: 100_000 };
+export const defaultBatcherOptions: BatcherOptions = { flushMs: 1_000, batchSize: 1_000, maxPending: 100_000 };
 
 /**
  * Collects authentication events on the request path (an array push) and writes them to the
@@ -24,27 +27,27 @@ export const defaultBatcherOptions: AuthenticationBatcherOptions = { flushMs: 1_
  * sink cannot keep up, the newest events are dropped and counted in `dropped`, never the
  * request held up. `stop()` writes what is pending.
  */
-export class AuthenticationBatcher implements AuthenticationObserver {
-  private pending: AuthenticationEvent[] = [];
+export class Batcher<T> {
+  private pending: T[] = [];
   private writing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
   /** Events dropped because `maxPending` were already waiting. */
   dropped = 0;
 
   constructor(
-    private readonly sink: AuthenticationEventSink,
-    private readonly options: AuthenticationBatcherOptions = defaultBatcherOptions,
+    private readonly sink: BatchSink<T>,
+    private readonly options: BatcherOptions = defaultBatcherOptions,
   ) {
     this.timer = setInterval(() => void this.flush(), options.flushMs);
     this.timer.unref();
   }
 
-  authenticated(event: AuthenticationEvent): void {
+  add(item: T): void {
     if (this.pending.length >= this.options.maxPending) {
       this.dropped++;
       return;
     }
-    this.pending.push(event);
+    this.pending.push(item);
     if (this.pending.length === this.options.batchSize) void this.flush();
   }
 
@@ -75,5 +78,12 @@ export class AuthenticationBatcher implements AuthenticationObserver {
       }
       this.pending.splice(0, batch.length);
     }
+  }
+}
+
+/** Authentication events, batched on the request path for the audit log. */
+export class AuthenticationBatcher extends Batcher<AuthenticationEvent> implements AuthenticationObserver {
+  authenticated(event: AuthenticationEvent): void {
+    this.add(event);
   }
 }

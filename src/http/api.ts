@@ -1,5 +1,6 @@
 import type { Handler, Hono } from 'hono';
 import { z } from 'zod';
+import { type AuditRecording, audited } from './audit.js';
 import { requireManagementKey } from './auth.js';
 import { limitByAddress } from './rate-limit.js';
 import type { AppEnv } from './types.js';
@@ -35,7 +36,10 @@ export class Api {
   private readonly auth = requireManagementKey();
   private readonly matchers: Array<{ pattern: RegExp; method: string }> = [];
 
-  constructor(readonly app: Hono<AppEnv>) {}
+  constructor(
+    readonly app: Hono<AppEnv>,
+    private readonly audit?: AuditRecording,
+  ) {}
 
   /** The methods served at a concrete path, for a 405's `Allow` header. */
   methodsFor(path: string): string[] {
@@ -52,7 +56,7 @@ export class Api {
     const method = operation.method.toUpperCase();
     if (operation.authenticated === false) this.app.on(method, path, limitByAddress, handler);
     else if (operation.authenticated === 'verifier') this.app.on(method, path, handler);
-    else this.app.on(method, path, this.auth, handler);
+    else this.app.on(method, path, this.auth, this.audit ? audited(operation, handler, this.audit) : handler);
   }
 }
 

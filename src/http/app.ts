@@ -4,6 +4,7 @@ import { KeyplaneError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
 import { Api, openApiDocument } from './api.js';
+import type { AuditRecording } from './audit.js';
 import { WWW_AUTHENTICATE } from './auth.js';
 import { fail, failure, unexpectedFailure } from './failure.js';
 import { DATA_PLANE_PATHS, limitAddress, limitByAddress, RateLimits, rateLimiting } from './rate-limit.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   services: ServiceContext;
   http: HttpOptions;
   logger: Logger;
+  /** Records every management call in the audit log; without it nothing is recorded. */
+  audit?: AuditRecording;
 }
 
 /** The caller's X-Request-Id when it is a sane one, else a new id. */
@@ -37,7 +40,7 @@ export function requestIdFor(incoming: string | undefined): string {
   return incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
 }
 
-export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppEnv>; api: Api; limits: RateLimits } {
+export function createApp({ services, http, logger, audit }: AppDeps): { app: Hono<AppEnv>; api: Api; limits: RateLimits } {
   const app = new Hono<AppEnv>();
   const limits = new RateLimits(http.rateLimits);
 
@@ -92,7 +95,7 @@ export function createApp({ services, http, logger }: AppDeps): { app: Hono<AppE
     return failure(c, unexpectedFailure(error, logger, c.get('requestId')));
   });
 
-  const api = new Api(app);
+  const api = new Api(app, audit);
   app.notFound((c) => {
     limitAddress(c);
     const allowed = api.methodsFor(c.req.path);

@@ -45,7 +45,20 @@ const utf8 = new TextDecoder();
  * Over HTTP it is read straight from Node's request: the web Request and stream the framework
  * would build for it cost more than the rest of a small request together.
  */
-async function bodyText(c: Context<AppEnv>): Promise<string> {
+/** Each request's body, read once: the audit log reads it before the handler does. */
+const bodies = new WeakMap<Request, Promise<string>>();
+
+/** The request body as text, read (and counted against the limit) once however often it is asked for. */
+export function bodyText(c: Context<AppEnv>): Promise<string> {
+  let body = bodies.get(c.req.raw);
+  if (!body) {
+    body = readBodyText(c);
+    bodies.set(c.req.raw, body);
+  }
+  return body;
+}
+
+async function readBodyText(c: Context<AppEnv>): Promise<string> {
   const max = c.get('http').maxBodyBytes;
   const tooLarge = () => new KeyplaneError('payload_too_large', `The request body is larger than ${max} bytes`);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;

@@ -48,7 +48,10 @@ export async function callerFor(ctx: ServiceContext, actor: Actor): Promise<Call
 
 /** What the caller's role bindings decide for `operation` on `resourceCrn` (management calls: no ACLs). */
 export function can(ctx: ServiceContext, caller: Caller, operation: string, resourceCrn: string): Decision {
-  return decide({ principal: caller.principal, operation, resource: resourceCrn, orgId: ctx.orgId, bindings: caller.bindings });
+  const decision = decide({ principal: caller.principal, operation, resource: resourceCrn, orgId: ctx.orgId, bindings: caller.bindings });
+  // Kept for the audit record of the call, where one is being made.
+  ctx.decisions?.push({ ...decision, operation, resource: resourceCrn });
+  return decision;
 }
 
 /** Throws `user_unauthorized` unless the caller may perform `operation` on `resourceCrn`. */

@@ -10,7 +10,7 @@ import type { ApiKey } from '../storage/schema.js';
 import type { ColumnFilter, Page, PageRequest, Store } from '../storage/store.js';
 import { blanket, type Caller, can, ensureStandingOver, namedIds, unauthorized } from './access.js';
 import { notFound, requireRow, type ServiceContext, timestamp } from './context.js';
-import { removeApiKeys } from './key-removal.js';
+import { forgetEverywhere, removeApiKeys } from './key-removal.js';
 import { ensureMayAssign, type PrincipalRef, principalCrn, principalRef, requirePrincipal } from './principals.js';
 import { apiKeyQuotaUses, consumeQuotas } from './quota-guard.js';
 import type { SecretHasher } from './secret-hasher.js';
@@ -118,11 +118,11 @@ export async function createApiKey(ctx: ServiceContext, caller: Caller, input: C
     });
     await tx.insert('apiKeys', key);
     await consumeQuotas(tx, apiKeyQuotaUses(ctx.orgId, key), now, ctx.quotas);
+    // A miss any node cached for the id (a guess, or a client retrying early) must not hide the
+    // new key once it is committed: a create is usable at once.
+    await forgetEverywhere(ctx, tx, [key.id], now);
     return { key, secret };
   });
-  // A miss this node cached for the id (a guess, or a client retrying early) must not hide the
-  // new key: a create is usable at once.
-  ctx.keys.forget([created.key.id]);
   return created;
 }
 

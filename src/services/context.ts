@@ -2,8 +2,10 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { type CrnBuilders, crnsFor } from '../domain/crn.js';
 import { type ErrorCode, KeyplaneError } from '../domain/errors.js';
 import type { PrincipalKind, RandomBytes } from '../domain/ids.js';
+import type { Decision } from '../domain/authorization.js';
 import type { QuotaLimits } from '../domain/quotas.js';
 import { type Row, type Store, type TableName, UniqueViolation } from '../storage/store.js';
+import type { AuditTrail } from './audit-log.js';
 import { type AuthenticationObserver, ignoreAuthentications } from './authentication-events.js';
 import { KeyCache, type KeyCacheOptions } from './key-cache.js';
 import type { SecretHasher } from './secret-hasher.js';
@@ -21,7 +23,14 @@ export interface ServiceContext {
   keys: KeyCache;
   /** Told of every key authentication: feeds last-used times and authentication events. */
   authentications: AuthenticationObserver;
+  /** This node's audit chain; absent when the audit log is off. */
+  audit?: AuditTrail;
+  /** The authorization decisions made for one audited call, in order. */
+  decisions?: RecordedDecision[];
 }
+
+/** A decision with what it was about, as an audit record names it. */
+export type RecordedDecision = Decision & { operation: string; resource: string };
 
 export interface ServiceDeps {
   store: Store;
@@ -31,6 +40,7 @@ export interface ServiceDeps {
   randomBytes?: RandomBytes;
   keyCache?: Partial<KeyCacheOptions>;
   authentications?: AuthenticationObserver;
+  audit?: AuditTrail;
 }
 
 export const defaultKeyCacheOptions: KeyCacheOptions = { maxEntries: 1_000_000, maxMisses: 100_000, missTtlMs: 2_000 };
@@ -46,6 +56,7 @@ export function createContext(deps: ServiceDeps, orgId: string): ServiceContext 
     crn: crnsFor(orgId),
     keys: new KeyCache({ ...defaultKeyCacheOptions, ...deps.keyCache }),
     authentications: deps.authentications ?? ignoreAuthentications,
+    ...(deps.audit ? { audit: deps.audit } : {}),
   };
 }
 

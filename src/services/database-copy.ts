@@ -15,6 +15,8 @@ export const COPIED_TABLES = [
   'roleBindings',
   'kafkaAcls',
   'counters',
+  'auditEvents',
+  'auditChains',
 ] as const satisfies readonly TableName[];
 
 export type CopiedTable = (typeof COPIED_TABLES)[number];

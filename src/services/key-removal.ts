@@ -2,7 +2,10 @@ import type { Store, Where } from '../storage/store.js';
 import { type ServiceContext, timestamp } from './context.js';
 import { apiKeyQuotaUses, releaseQuotas } from './quota-guard.js';
 
-/** The channel on which every node hears which keys are gone. Payload: key ids, comma-separated. */
+/**
+ * The channel on which every node hears which key ids to forget from its cache: keys that are
+ * gone, and new keys whose id a node may have cached as a miss. Payload: ids, comma-separated.
+ */
 export const KEYS_REMOVED = 'api-keys.removed';
 
 // PostgreSQL caps a notification at 8000 bytes; 400 ids of 16 characters stay well inside.
@@ -21,6 +24,15 @@ export async function removeApiKeys(ctx: ServiceContext, tx: Store, where: Where
     now,
   );
   const ids = removed.map((key) => key.id);
+  await forgetEverywhere(ctx, tx, ids, now);
+  return ids;
+}
+
+/**
+ * Tells every node, this one included, to forget what it cached for these key ids, once the
+ * transaction commits (outermost, when it is nested): before then the change is not visible.
+ */
+export async function forgetEverywhere(ctx: ServiceContext, tx: Store, ids: readonly string[], now: string): Promise<void> {
   for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE) {
     await tx.publish({
       id: Buffer.from(ctx.randomBytes(16)).toString('hex'),
@@ -29,5 +41,4 @@ export async function removeApiKeys(ctx: ServiceContext, tx: Store, where: Where
       createdAt: now,
     });
   }
-  return ids;
 }

@@ -61,6 +61,9 @@ class Hub {
 
 const RETRIES = 3;
 
+/** Savepoint names, unique within the process. */
+let savepoints = 0;
+
 // Kysely's builders are typed per table; a Store method is generic over every table, so the
 // builders are used untyped inside and the Store signature carries the types.
 // biome-ignore lint/suspicious/noExplicitAny: see above.
@@ -90,7 +93,7 @@ export class KyselyStore implements Store {
   }
 
   async transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
-    if (this.inTransaction) return fn(this);
+    if (this.inTransaction) return this.savepoint(fn);
     for (let attempt = 1; ; attempt++) {
       const outbox: LiveMessage[] = [];
       try {
@@ -101,6 +104,28 @@ export class KyselyStore implements Store {
         if (attempt < RETRIES && this.dialect.isRetryable(error)) continue;
         throw this.translate(error);
       }
+    }
+  }
+
+  /**
+   * A nested transaction: a savepoint of the outer one. Its writes land with the outer
+   * transaction; when it fails, only its own writes (and messages) are undone and the outer
+   * transaction goes on, on PostgreSQL too, where an error would otherwise abort it whole.
+   */
+  private async savepoint<R>(fn: (tx: Store) => Promise<R>): Promise<R> {
+    const name = `keyplane_${++savepoints}`;
+    const outbox = this.outbox!;
+    const published = outbox.length;
+    await sql.raw(`savepoint ${name}`).execute(this.db);
+    try {
+      const result = await fn(this);
+      await sql.raw(`release savepoint ${name}`).execute(this.db);
+      return result;
+    } catch (error) {
+      await sql.raw(`rollback to savepoint ${name}`).execute(this.db);
+      await sql.raw(`release savepoint ${name}`).execute(this.db);
+      outbox.length = published;
+      throw error;
     }
   }
 
@@ -333,15 +358,27 @@ export class KyselyStore implements Store {
 
 // biome-ignore lint/suspicious/noExplicitAny: a Kysely builder of any table; the caller keeps its type.
 function applyWhere<Q extends { where: (...args: any[]) => any }>(query: Q, where: Record<string, unknown>): Q {
-  const { anyOf, notSince, ...columns } = where as Record<string, unknown> & {
+  const { anyOf, notSince, since, before, startsWith, ...columns } = where as Record<string, unknown> & {
     anyOf?: Record<string, unknown>[];
     notSince?: Record<string, unknown>;
+    since?: Record<string, unknown>;
+    before?: Record<string, unknown>;
+    startsWith?: Record<string, unknown>;
   };
   let q = query.where((eb: AnyEb) => columnConditions(eb, columns));
   if (anyOf !== undefined) q = q.where((eb: AnyEb) => eb.or(anyOf.map((filter) => columnConditions(eb, filter))));
   for (const [column, bound] of Object.entries(notSince ?? {})) {
     if (bound === undefined) continue;
     q = q.where((eb: AnyEb) => eb.or([eb(column, 'is', null), eb(column, '<', bound)]));
+  }
+  for (const [column, bound] of Object.entries(since ?? {})) if (bound !== undefined) q = q.where(column, '>=', bound);
+  for (const [column, bound] of Object.entries(before ?? {})) if (bound !== undefined) q = q.where(column, '<', bound);
+  for (const [column, prefix] of Object.entries(startsWith ?? {})) {
+    if (prefix === undefined) continue;
+    // A comparison of the first characters rather than LIKE: no wildcard to escape, the same case
+    // rules on both backends, and no dependence on the database's collation.
+    const length = [...String(prefix)].length;
+    q = q.where((eb: AnyEb) => eb(eb.fn('substr', [eb.ref(column), eb.lit(1), eb.lit(length)]), '=', prefix));
   }
   return q;
 }

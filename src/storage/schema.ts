@@ -120,6 +120,36 @@ export interface CountersTable {
   createdAt: string;
 }
 
+/** One audit record: a CloudEvent (`data`, as hashed) with the columns queries filter on. */
+export interface AuditEventsTable {
+  /** `<chain id>-<seq, 12 digits>`: ids sort by sequence within a chain. */
+  id: string;
+  chainId: string;
+  seq: number;
+  type: string;
+  method: string;
+  principal: string | null;
+  keyId: string | null;
+  resourceName: string;
+  /** `success` or `failure`. */
+  result: string;
+  /** The CloudEvent as JSON, exactly as it went into the hash. */
+  data: string;
+  prevHash: string;
+  hash: string;
+  /** The event's time; never earlier than the one before it in its chain. */
+  createdAt: string;
+}
+
+/** The head of each node's hash chain: what the next event links to. */
+export interface AuditChainsTable {
+  id: string;
+  seq: number;
+  hash: string;
+  lastEventAt: string;
+  createdAt: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   environments: EnvironmentsTable;
@@ -132,6 +162,8 @@ export interface Database {
   kafkaAcls: KafkaAclsTable;
   notifications: NotificationsTable;
   counters: CountersTable;
+  auditEvents: AuditEventsTable;
+  auditChains: AuditChainsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -143,6 +175,8 @@ export type Resource = Selectable<ResourcesTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type RoleBinding = Selectable<RoleBindingsTable>;
 export type KafkaAcl = Selectable<KafkaAclsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type AuditChain = Selectable<AuditChainsTable>;
 
 export type NewApiKey = Insertable<ApiKeysTable>;
 export type ApiKeyUpdate = Pick<Updateable<ApiKeysTable>, 'displayName' | 'description' | 'updatedAt'>;

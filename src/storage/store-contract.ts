@@ -226,6 +226,25 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       expect(await store.get('apiKeys', 'K1')).toBeUndefined();
     });
 
+    it('undoes only a failed nested transaction, and the outer one goes on after a unique violation', async () => {
+      await store.insert('serviceAccounts', sa('sa-taken', 'taken'));
+      await store.transaction(async (tx) => {
+        await tx.insert('apiKeys', key('K1', 1));
+        await expect(
+          tx.transaction(async (inner) => {
+            await inner.insert('apiKeys', key('K2', 2));
+            await inner.insert('serviceAccounts', sa('sa-taken', 'taken'));
+          }),
+        ).rejects.toBeInstanceOf(UniqueViolation);
+        // Still usable: reads and writes after the failure (PostgreSQL would abort the whole transaction).
+        expect(await tx.get('serviceAccounts', 'sa-taken')).toBeDefined();
+        await tx.insert('apiKeys', key('K3', 3));
+      });
+      expect((await store.get('apiKeys', 'K1'))?.id).toBe('K1');
+      expect(await store.get('apiKeys', 'K2')).toBeUndefined();
+      expect((await store.get('apiKeys', 'K3'))?.id).toBe('K3');
+    });
+
     it('makes count-then-insert under a lock exact when transactions race', async () => {
       const limit = 5;
       const attempts = Array.from({ length: 30 }, (_, i) =>
@@ -318,6 +337,20 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       const page = await store.list('apiKeys', {}, { limit: 100 });
       const expected = ids.map((_, k) => at(Math.max(...writers.map((w) => time(w, k)))));
       expect(page.items.map((r) => r.lastUsedAt)).toEqual(expected);
+    });
+
+    it('filters by time range (since, before) and by text prefix (startsWith), with column filters', async () => {
+      for (let i = 0; i < 10; i++) {
+        await store.insert('apiKeys', key(`K${i}`, i, { ownerId: i < 5 ? 'u-a%' : 'u-ab', lastUsedAt: at(i) }));
+      }
+      const ids = async (where: Where<'apiKeys'>) => (await store.list('apiKeys', where, { limit: 100 })).items.map((k) => k.id);
+      expect(await ids({ since: { lastUsedAt: at(7) } })).toEqual(['K7', 'K8', 'K9']);
+      expect(await ids({ since: { lastUsedAt: at(2) }, before: { lastUsedAt: at(4) } })).toEqual(['K2', 'K3']);
+      // A prefix is text, not a pattern: % matches itself only.
+      expect(await ids({ startsWith: { ownerId: 'u-a%' } })).toEqual(['K0', 'K1', 'K2', 'K3', 'K4']);
+      expect(await ids({ startsWith: { ownerId: 'u-a' } })).toHaveLength(10);
+      expect(await store.count('apiKeys', { startsWith: { ownerId: 'u-ab' }, since: { lastUsedAt: at(8) } })).toBe(2);
+      expect(await ids({ startsWith: { ownerId: 'u-b' } })).toEqual([]);
     });
 
     it('filters by "null or before" (notSince), within column filters and anyOf, and pages', async () => {

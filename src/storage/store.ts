@@ -23,6 +23,12 @@ export type NotSinceFilter<T extends TableName> = { [K in keyof Row<T>]?: NonNul
 export type Where<T extends TableName> = ColumnFilter<T> & {
   anyOf?: readonly ColumnFilter<T>[];
   notSince?: NotSinceFilter<T>;
+  /** Rows whose column is at or after the value (text order, as stored times sort). */
+  since?: NotSinceFilter<T>;
+  /** Rows whose column is before the value. */
+  before?: NotSinceFilter<T>;
+  /** Rows whose text column starts with the value. */
+  startsWith?: NotSinceFilter<T>;
 };
 
 /** Keyset position: lists are ordered by (createdAt, id). */
@@ -94,7 +100,11 @@ export interface Subscription {
  * passes the contract suite in store-contract.ts.
  */
 export interface Store {
-  /** Runs `fn` in one transaction: all its writes land or none do. Nested calls join the outer one. */
+  /**
+   * Runs `fn` in one transaction: all its writes land or none do. A nested call runs in a
+   * savepoint of the outer transaction: its writes land only with the outer one, and when it
+   * throws, only its writes are undone and the outer transaction can go on.
+   */
   transaction<R>(fn: (tx: Store) => Promise<R>): Promise<R>;
   /**
    * Serialises transactions that take the same key until they end, so a count-then-insert

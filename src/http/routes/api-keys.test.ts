@@ -404,17 +404,20 @@ describe('a created key is usable at once', () => {
     const transaction = services.store.transaction.bind(services.store);
     let missCached = false;
     // A request presenting the new id between the insert and the commit finds nothing and
-    // caches the miss; this plays that request right as the transaction ends.
-    const spy = vi.spyOn(services.store, 'transaction').mockImplementation(async (fn) => {
-      const result = await transaction(fn);
-      const id = (result as { key?: { id?: unknown } } | undefined)?.key?.id;
-      if (typeof id === 'string') {
-        const lookup = services.keys.lookup(id);
-        if (!lookup.hit) services.keys.remember(id, null, lookup.generation);
-        missCached = services.keys.lookup(id).hit;
-      }
-      return result;
-    });
+    // caches the miss; this plays that request at the end of the call's (outermost) transaction,
+    // just before it commits.
+    const spy = vi.spyOn(services.store, 'transaction').mockImplementation((fn) =>
+      transaction(async (tx) => {
+        const result = await fn(tx);
+        const id = result instanceof Response ? ((await result.clone().json()) as { id?: unknown }).id : undefined;
+        if (typeof id === 'string') {
+          const lookup = services.keys.lookup(id);
+          if (!lookup.hit) services.keys.remember(id, null, lookup.generation);
+          missCached = services.keys.lookup(id).hit;
+        }
+        return result;
+      }),
+    );
     let key: any;
     try {
       key = (await kp.call('POST', '/iam/v2/api-keys', { body: { spec: { owner: { id: kp.admin.userId } } } })).body;

@@ -225,4 +225,39 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('role_bindings_page').on('role_bindings').columns(['created_at', 'id']).execute();
     },
   },
+  '0006_audit': {
+    // The audit log: one hash chain per node (audit_chains holds each chain's head), events
+    // ordered within a chain by created_at and then id, which embeds the sequence number.
+    async up(db: Db) {
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('chain_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('principal', 'text')
+        .addColumn('key_id', 'text')
+        .addColumn('resource_name', 'text', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('audit_events_link', ['chain_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('audit_events_page').on('audit_events').columns(['created_at', 'id']).execute();
+      await db.schema.createIndex('audit_events_chain').on('audit_events').columns(['chain_id', 'created_at', 'id']).execute();
+      await db.schema.createIndex('audit_events_key').on('audit_events').columns(['key_id', 'created_at']).execute();
+      await db.schema.createIndex('audit_events_principal').on('audit_events').columns(['principal', 'created_at']).execute();
+      await db.schema
+        .createTable('audit_chains')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('last_event_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -1,0 +1,230 @@
+import type { Context, Handler } from 'hono';
+import type { AuditCloudEvent, AuditDraft, AuthorizationInfo } from '../audit/cloud-event.js';
+import { MANAGEMENT_EVENT_TYPE, redact } from '../audit/cloud-event.js';
+import { KeyplaneError } from '../domain/errors.js';
+import type { RecordedDecision, ServiceContext } from '../services/context.js';
+import { principalName } from '../services/access.js';
+import type { Operation } from './api.js';
+import { bodyText } from './body.js';
+import { errorStatus } from './error-status.js';
+import { peerAddress } from './rate-limit.js';
+import type { AppEnv } from './types.js';
+
+/** Each API group's object, singular and plural, as audit method names spell them (CreateAPIKey, GetAPIKeys). */
+const nouns: Array<[prefix: string, one: string, many: string]> = [
+  ['/iam/v2/api-keys', 'APIKey', 'APIKeys'],
+  ['/iam/v2/service-accounts', 'ServiceAccount', 'ServiceAccounts'],
+  ['/iam/v2/users', 'User', 'Users'],
+  ['/iam/v2/invitations', 'Invitation', 'Invitations'],
+  ['/iam/v2/role-bindings', 'RoleBinding', 'RoleBindings'],
+  ['/org/v2/environments', 'Environment', 'Environments'],
+  ['/org/v2/organizations', 'Organization', 'Organizations'],
+  ['/cmk/v2/clusters', 'KafkaCluster', 'KafkaClusters'],
+  ['/srcm/v3/clusters', 'SchemaRegistryCluster', 'SchemaRegistryClusters'],
+  ['/ksqldbcm/v2/clusters', 'KsqldbCluster', 'KsqldbClusters'],
+  ['/fcpm/v2/regions', 'FlinkRegion', 'FlinkRegions'],
+  ['/service-quota/v1/applied-quotas', 'AppliedQuota', 'AppliedQuotas'],
+  ['/kafka/v3/clusters/{cluster_id}/acls', 'Acl', 'Acls'],
+  ['/audit/v1/', 'AuditEvent', 'AuditEvents'],
+];
+
+/** Confluent's method name for an operation: Create…, Get… (one or the list), Update…, Delete…. */
+export function methodNameOf(operation: Pick<Operation, 'method' | 'path'>): string {
+  const entry = nouns.find(([prefix]) => operation.path.startsWith(prefix));
+  const [, one, many] = entry ?? ['', 'Resource', 'Resources'];
+  const single = operation.path.endsWith('}') && !operation.path.endsWith('acls');
+  switch (operation.method) {
+    case 'post':
+      return `Create${one}`;
+    case 'patch':
+      return `Update${one}`;
+    case 'delete':
+      return operation.path.endsWith('acls') ? `Delete${many}` : `Delete${one}`;
+    default:
+      return single ? `Get${one}` : `Get${many}`;
+  }
+}
+
+/** The CRN of what a call is about: the object its path names, else the created object, else the organization. */
+function resourceNameOf(c: Context<AppEnv>, operation: Operation, createdId: string | undefined): string {
+  const { crn } = c.get('services');
+  const id = c.req.param('id') ?? createdId;
+  const environment = c.req.query('environment') ?? '';
+  const path = operation.path;
+  if (path.startsWith('/kafka/v3/clusters/')) return `${crn.organization()}/cloud-cluster=${c.req.param('cluster_id')}/kafka=${c.req.param('cluster_id')}`;
+  if (!id) return crn.organization();
+  if (path.startsWith('/iam/v2/api-keys')) return crn.apiKey(id);
+  if (path.startsWith('/iam/v2/service-accounts')) return crn.serviceAccount(id);
+  if (path.startsWith('/iam/v2/users')) return crn.user(id);
+  if (path.startsWith('/iam/v2/invitations')) return crn.invitation(id);
+  if (path.startsWith('/iam/v2/role-bindings')) return crn.roleBinding(id);
+  if (path.startsWith('/org/v2/environments')) return crn.environment(id);
+  if (path.startsWith('/cmk/v2/clusters')) return crn.kafkaCluster(environment, id);
+  if (path.startsWith('/srcm/v3/clusters')) return crn.schemaRegistry(environment, id);
+  if (path.startsWith('/ksqldbcm/v2/clusters')) return crn.ksqldbCluster(environment, id);
+  if (path.startsWith('/fcpm/v2/regions')) return crn.flinkRegion(environment, id);
+  if (path.startsWith('/service-quota/v1/applied-quotas')) return crn.appliedQuota(id);
+  return crn.organization();
+}
+
+/** The decision that settled the call: the last refusal of a refused call, else the last grant. */
+function authorizationOf(decisions: readonly RecordedDecision[], status: number): AuthorizationInfo | undefined {
+  const refused = status === 403 || status === 404;
+  const decision = [...decisions].reverse().find((d) => d.allowed !== refused) ?? decisions.at(-1);
+  if (!decision) return undefined;
+  return {
+    granted: decision.allowed,
+    operation: decision.operation,
+    resourceName: decision.resource,
+    ...(decision.binding ? { rbacAuthorization: { bindingId: decision.binding.id, role: decision.binding.roleName, crnPattern: decision.binding.crnPattern } } : {}),
+    ...(decision.acl
+      ? {
+          aclAuthorization: {
+            permission: decision.acl.permission,
+            operation: decision.acl.operation,
+            resourceType: decision.acl.resourceType,
+            resourceName: decision.acl.resourceName,
+            patternType: decision.acl.patternType,
+          },
+        }
+      : {}),
+    reason: decision.reason,
+  };
+}
+
+async function requestOf(c: Context<AppEnv>, operation: Operation): Promise<Record<string, unknown>> {
+  const query = Object.fromEntries(Object.entries(c.req.query()).filter(([name]) => name !== 'page_token'));
+  let body: unknown;
+  if (operation.method === 'post' || operation.method === 'patch') {
+    try {
+      body = JSON.parse(await bodyText(c));
+    } catch {
+      body = undefined;
+    }
+  }
+  return redact({ method: c.req.method, path: c.req.path, ...(Object.keys(query).length ? { query } : {}), ...(body === undefined ? {} : { body }) }) as Record<string, unknown>;
+}
+
+interface Outcome {
+  status: number;
+  errorCode?: string;
+  createdId?: string;
+}
+
+/** What is known of a call when it starts (the socket may be gone by the time it ends). */
+interface CallStart {
+  time: number;
+  requestMetadata: AuditDraft['data']['requestMetadata'];
+}
+
+function callStart(c: Context<AppEnv>): CallStart {
+  const userAgent = c.req.header('user-agent');
+  return {
+    time: Date.now(),
+    requestMetadata: {
+      requestId: c.get('requestId'),
+      clientAddress: peerAddress(c),
+      ...(userAgent ? { userAgent: userAgent.slice(0, 256) } : {}),
+    },
+  };
+}
+
+async function draftOf(c: Context<AppEnv>, operation: Operation, decisions: readonly RecordedDecision[], outcome: Outcome, start: CallStart): Promise<AuditDraft> {
+  const actor = c.get('actor');
+  const resourceName = resourceNameOf(c, operation, outcome.createdId);
+  const authorization = authorizationOf(decisions, outcome.status);
+  return {
+    type: MANAGEMENT_EVENT_TYPE,
+    time: start.time,
+    ...(actor ? { keyId: actor.keyId } : {}),
+    data: {
+      serviceName: c.get('services').crn.organization(),
+      methodName: methodNameOf(operation),
+      resourceName,
+      authenticationInfo: {
+        ...(actor ? { principal: principalName(actor.principalId) } : {}),
+        metadata: { mechanism: 'HTTP_BASIC', ...(actor ? { identifier: actor.keyId } : {}) },
+      },
+      ...(authorization ? { authorizationInfo: authorization } : {}),
+      requestMetadata: start.requestMetadata,
+      request: await requestOf(c, operation),
+      result: {
+        status: outcome.status < 400 ? 'SUCCESS' : 'FAILURE',
+        httpStatus: outcome.status,
+        ...(outcome.errorCode ? { errorCode: outcome.errorCode } : {}),
+      },
+    },
+  };
+}
+
+/** The id of what a create made, from its JSON answer. */
+async function createdIdOf(response: Response): Promise<string | undefined> {
+  if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
+  try {
+    const body = (await response.clone().json()) as { id?: unknown };
+    return typeof body.id === 'string' ? body.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface AuditRecording {
+  /** Reads, and calls that failed, go here in batches; they changed nothing. */
+  later(draft: AuditDraft): void;
+  /** Appends in the given context's transaction. */
+  now(ctx: ServiceContext, drafts: readonly AuditDraft[]): Promise<AuditCloudEvent[]>;
+  /** Tells listeners of events whose transaction has committed. */
+  committed(events: readonly AuditCloudEvent[]): void;
+}
+
+/**
+ * Wraps a management handler so that every call is recorded: a change in the same transaction
+ * as its event (neither lands without the other), a read or a refused or failed call after it,
+ * in a batch. The body is read before the transaction opens, so a slow client never holds one.
+ */
+export function audited(operation: Operation, handler: Handler<AppEnv>, recording: AuditRecording): Handler<AppEnv> {
+  const changes = operation.method !== 'get';
+  return async (c, next) => {
+    const services = c.get('services');
+    if (!services.audit) return handler(c, next);
+    const started = callStart(c);
+    const decisions: RecordedDecision[] = [];
+    const run = async (ctx: ServiceContext) => {
+      c.set('services', ctx);
+      try {
+        return await handler(c, next);
+      } finally {
+        c.set('services', services);
+      }
+    };
+    try {
+      if (!changes) {
+        const response = (await run({ ...services, decisions })) as Response;
+        recording.later(await draftOf(c, operation, decisions, { status: response.status }, started));
+        return response;
+      }
+      await bodyText(c).catch(() => '');
+      let appended: AuditCloudEvent[] = [];
+      const response = await services.store.transaction(async (tx) => {
+        // A transaction run again after a conflict starts its record afresh.
+        decisions.length = 0;
+        appended = [];
+        const ctx = { ...services, store: tx, decisions };
+        const answer = (await run(ctx)) as Response;
+        const createdId = operation.method === 'post' && answer.status < 300 ? await createdIdOf(answer) : undefined;
+        const draft = await draftOf(c, operation, decisions, { status: answer.status, ...(createdId ? { createdId } : {}) }, started);
+        if (answer.status < 400) appended = await recording.now(ctx, [draft]);
+        else recording.later(draft);
+        return answer;
+      });
+      recording.committed(appended);
+      return response;
+    } catch (error) {
+      const status = error instanceof KeyplaneError ? errorStatus[error.code] : 500;
+      const errorCode = error instanceof KeyplaneError ? error.code : 'internal_error';
+      c.set('services', services);
+      recording.later(await draftOf(c, operation, decisions, { status, errorCode }, started));
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,89 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { type AuditCloudEvent, type AuditDraft, finish } from '../audit/cloud-event.js';
+import { GENESIS_HASH, linkHash } from '../audit/chain.js';
+import type { Store } from '../storage/store.js';
+import type { Peppers } from './secret-hasher.js';
+
+/** Told of each event once the transaction that wrote it has committed (sinks, live followers). */
+export interface AuditListener {
+  appended(events: readonly AuditCloudEvent[]): void;
+}
+
+/**
+ * This node's audit chain: its id (a new chain for each start of a node), the key its links are
+ * made with, and who hears of new events.
+ */
+export interface AuditTrail {
+  chainId: string;
+  key: Buffer;
+  /** `crn://confluent.cloud/organization=…`: the CloudEvents `source`. */
+  source: string;
+  listeners: AuditListener[];
+}
+
+/**
+ * The chain key: derived from the first pepper, which stays in the pepper file when peppers are
+ * rotated, so that old chains keep verifying.
+ */
+export function auditKey(peppers: Peppers): Buffer {
+  const first = Math.min(...peppers.keys.keys());
+  return createHmac('sha256', peppers.keys.get(first)!).update('keyplane audit chain v1').digest();
+}
+
+export function createAuditTrail(peppers: Peppers, source: string): AuditTrail {
+  return { chainId: randomUUID(), key: auditKey(peppers), source, listeners: [] };
+}
+
+const SEQ_DIGITS = 12;
+
+/**
+ * Appends events to this node's chain, in order, within the caller's transaction when there is
+ * one (a management change and its event land together or not at all). The chain's head is
+ * locked until the transaction ends, so concurrent appends on a node cannot fork it. Listeners
+ * hear of the events only after the commit.
+ */
+export async function appendAuditEvents(store: Store, trail: AuditTrail, drafts: readonly AuditDraft[]): Promise<AuditCloudEvent[]> {
+  if (drafts.length === 0) return [];
+  let appended: AuditCloudEvent[] = [];
+  await store.transaction(async (tx) => {
+    await tx.lock(`audit-chain:${trail.chainId}`);
+    const head = await tx.get('auditChains', trail.chainId);
+    let seq = head?.seq ?? 0;
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    let lastTime = head?.lastEventAt ?? '';
+    const rows = [];
+    appended = [];
+    for (const draft of drafts) {
+      seq++;
+      // Times never go back within a chain, so that time order is chain order.
+      let time = new Date(draft.time).toISOString();
+      if (time < lastTime) time = lastTime;
+      const id = `${trail.chainId}-${String(seq).padStart(SEQ_DIGITS, '0')}`;
+      const event = finish(draft, id, time, trail.source);
+      const data = JSON.stringify(event);
+      const hash = linkHash(trail.key, prevHash, data);
+      rows.push({
+        id,
+        chainId: trail.chainId,
+        seq,
+        type: event.type,
+        method: event.data.methodName,
+        principal: event.data.authenticationInfo.principal ?? null,
+        keyId: draft.keyId ?? null,
+        resourceName: event.data.resourceName,
+        result: event.data.result.status === 'SUCCESS' ? 'success' : 'failure',
+        data,
+        prevHash,
+        hash,
+        createdAt: time,
+      });
+      appended.push(event);
+      prevHash = hash;
+      lastTime = time;
+    }
+    await tx.insertMany('auditEvents', rows);
+    if (head) await tx.update('auditChains', trail.chainId, { seq, hash: prevHash, lastEventAt: lastTime });
+    else await tx.insert('auditChains', { id: trail.chainId, seq, hash: prevHash, lastEventAt: lastTime, createdAt: rows[0]!.createdAt });
+  });
+  return appended;
+}
