@@ -17,7 +17,7 @@ async function postgresReachable(): Promise<boolean> {
 // Tests that need PostgreSQL whatever the backend under test are named *.pg.test.ts.
 const postgresOnly = '**/*.pg.test.ts';
 // Everything that starts a Keyplane: these run once per backend.
-const apiSuite = ['src/http/**/*.test.ts', 'test/**/*.test.ts'];
+const apiSuite = ['src/http/**/*.test.ts', 'test/**/*.test.ts', 'src/audit/sinks.test.ts'];
 
 export default defineConfig(async () => {
   const withPostgres = await postgresReachable();

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -36,7 +37,38 @@ describe('configuration', () => {
     });
   });
 
+  it('has no audit sinks and keeps audit events a year by default, and takes sinks and a retention', () => {
+    expect(loadConfig({}).audit).toEqual({ enabled: true, file: undefined, webhookUrl: undefined, webhookToken: undefined, retentionDays: 365 });
+    expect(loadConfig({ KEYPLANE_AUDIT: 'off' }).audit.enabled).toBe(false);
+    expect(() => loadConfig({ KEYPLANE_AUDIT: 'no' })).toThrow('KEYPLANE_AUDIT must be on or off, not "no"');
+    const config = loadConfig({
+      KEYPLANE_AUDIT_FILE: 'audit/events.jsonl',
+      KEYPLANE_AUDIT_WEBHOOK_URL: 'https://siem.example.com/ingest?tenant=7',
+      KEYPLANE_AUDIT_WEBHOOK_TOKEN: 'tok-123',
+      KEYPLANE_AUDIT_RETENTION_DAYS: '0',
+    });
+    expect(config.audit).toEqual({
+      enabled: true,
+      file: resolve('audit/events.jsonl'),
+      webhookUrl: 'https://siem.example.com/ingest?tenant=7',
+      webhookToken: 'tok-123',
+      retentionDays: 0,
+    });
+  });
+
+  it('never repeats the webhook URL or token in its errors, which may hold credentials', () => {
+    expect(() => loadConfig({ KEYPLANE_AUDIT_WEBHOOK_URL: 'ftp://user:hunter2@x' })).toThrow(/KEYPLANE_AUDIT_WEBHOOK_URL/);
+    expect(() => loadConfig({ KEYPLANE_AUDIT_WEBHOOK_URL: 'ftp://user:hunter2@x' })).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ KEYPLANE_AUDIT_WEBHOOK_TOKEN: 'hunter2 x' })).toThrow(/KEYPLANE_AUDIT_WEBHOOK_TOKEN/);
+    expect(() => loadConfig({ KEYPLANE_AUDIT_WEBHOOK_TOKEN: 'hunter2 x' })).not.toThrow(/hunter2/);
+  });
+
   it.each([
+    [{ KEYPLANE_AUDIT_WEBHOOK_URL: 'not a url' }, /KEYPLANE_AUDIT_WEBHOOK_URL/],
+    [{ KEYPLANE_AUDIT_WEBHOOK_URL: 'file:///etc/passwd' }, /KEYPLANE_AUDIT_WEBHOOK_URL/],
+    [{ KEYPLANE_AUDIT_WEBHOOK_TOKEN: 'line\nbreak' }, /KEYPLANE_AUDIT_WEBHOOK_TOKEN/],
+    [{ KEYPLANE_AUDIT_RETENTION_DAYS: '-1' }, /KEYPLANE_AUDIT_RETENTION_DAYS/],
+    [{ KEYPLANE_AUDIT_RETENTION_DAYS: 'forever' }, /KEYPLANE_AUDIT_RETENTION_DAYS/],
     [{ KEYPLANE_PORT: 'eighty' }, /KEYPLANE_PORT/],
     [{ KEYPLANE_PORT: '70000' }, /KEYPLANE_PORT/],
     [{ KEYPLANE_LOG_LEVEL: 'loud' }, /KEYPLANE_LOG_LEVEL/],

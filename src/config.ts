@@ -22,6 +22,21 @@ export interface Config {
   quotas: QuotaLimits;
   maxBodyBytes: number;
   rateLimits: RateLimitSettings;
+  audit: AuditSinkSettings;
+}
+
+/** Where committed audit events go besides the database, and how long the database keeps them. */
+export interface AuditSinkSettings {
+  /** `KEYPLANE_AUDIT=off` records nothing (for measuring what the audit log costs). */
+  enabled: boolean;
+  /** A JSON-lines file every event is appended to (created 0600). */
+  file: string | undefined;
+  /** Events are POSTed there in batches; it may hold credentials, so messages never repeat it. */
+  webhookUrl: string | undefined;
+  /** Sent as `Authorization: Bearer …`. */
+  webhookToken: string | undefined;
+  /** Events older than this many days are deleted; 0 keeps everything. */
+  retentionDays: number;
 }
 
 /** Per node, in memory: each node counts only the requests it serves. */
@@ -61,6 +76,11 @@ export const configVariables = {
   KEYPLANE_RATE_LIMIT_BURST: 'requests a principal may make at once before that rate applies (default 100)',
   KEYPLANE_AUTH_FAILURES_PER_MINUTE: 'failed authentications per key id per minute, per node; then 429 (default 10)',
   KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: 'failed authentications per source address per minute, per node (default 60)',
+  KEYPLANE_AUDIT: 'on (default) records every management call and authentication in the audit log; off records nothing',
+  KEYPLANE_AUDIT_FILE: 'append every audit event to this file as one line of JSON (created 0600; default none)',
+  KEYPLANE_AUDIT_WEBHOOK_URL: 'POST audit events in batches to this http(s) URL, retried with back-off (default none)',
+  KEYPLANE_AUDIT_WEBHOOK_TOKEN: 'sent to the webhook as Authorization: Bearer <token> (default none)',
+  KEYPLANE_AUDIT_RETENTION_DAYS: 'audit events older than this many days are deleted, hourly; 0 keeps them all (default 365)',
 } as const;
 
 export type ConfigVariable = keyof typeof configVariables;
@@ -96,6 +116,7 @@ export function loadConfig(input: ConfigInput): Config {
   }
   const logLevel = get('KEYPLANE_LOG_LEVEL') ?? 'info';
   if (!isLogLevel(logLevel)) throw new ConfigError(`KEYPLANE_LOG_LEVEL must be debug, info, warn, error or silent, not "${logLevel}"`);
+  const auditFile = get('KEYPLANE_AUDIT_FILE');
   const quotas = parseQuotaOverrides(get('KEYPLANE_QUOTAS') ?? '');
   if (!quotas.ok) throw new ConfigError(`KEYPLANE_QUOTAS: ${quotas.error}`);
   return {
@@ -125,7 +146,46 @@ export function loadConfig(input: ConfigInput): Config {
         MAX_RATE,
       ),
     },
+    audit: {
+      enabled: onOrOff('KEYPLANE_AUDIT', get('KEYPLANE_AUDIT') ?? 'on'),
+      file: auditFile === undefined ? undefined : resolve(auditFile),
+      webhookUrl: checkWebhookUrl(get('KEYPLANE_AUDIT_WEBHOOK_URL')),
+      webhookToken: checkWebhookToken(get('KEYPLANE_AUDIT_WEBHOOK_TOKEN')),
+      retentionDays: wholeNumber('KEYPLANE_AUDIT_RETENTION_DAYS', get('KEYPLANE_AUDIT_RETENTION_DAYS') ?? '365', 0, 100_000),
+    },
   };
+}
+
+function onOrOff(name: string, text: string): boolean {
+  if (text !== 'on' && text !== 'off') throw new ConfigError(`${name} must be on or off, not "${text}"`);
+  return text === 'on';
+}
+
+/** The URL may carry credentials (user info, a query token), so errors never repeat it. */
+function checkWebhookUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('KEYPLANE_AUDIT_WEBHOOK_URL is not a valid URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`KEYPLANE_AUDIT_WEBHOOK_URL must be an http(s) URL; "${parsed.protocol}" is not supported`);
+  }
+  // fetch refuses such URLs, and would say so with the password in its message.
+  if (parsed.username || parsed.password) {
+    throw new ConfigError('KEYPLANE_AUDIT_WEBHOOK_URL must not hold a user name or password; give a token in KEYPLANE_AUDIT_WEBHOOK_TOKEN');
+  }
+  return url;
+}
+
+/** A header value: printable ASCII only, so it cannot break the request; errors never repeat it. */
+function checkWebhookToken(token: string | undefined): string | undefined {
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError('KEYPLANE_AUDIT_WEBHOOK_TOKEN must be printable ASCII without spaces');
+  }
+  return token;
 }
 
 export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { type Config, databaseLocation } from './config.js';
 import { AuditRecorder } from './audit/recorder.js';
+import { defaultRetentionIntervalMs, startAuditRetention } from './audit/retention.js';
+import { createAuditSinks } from './audit/sinks.js';
 import { crnsFor } from './domain/crn.js';
 import { AuthenticationBatcher, type AuthenticationEventSink, defaultBatcherOptions } from './dataplane/authentication-batcher.js';
 import { defaultLastUsedOptions, startLastUsedRecorder } from './dataplane/last-used.js';
@@ -104,12 +106,27 @@ export async function createKeyplane(
     const observers: AuthenticationObserver[] = [lastUsed];
     const crn = crnsFor(boot.organization.id);
     const trail = createAuditTrail(peppers, crn.organization());
+    // Started before the recorder, so stopped after it: the events it writes on stopping reach them.
+    for (const sink of createAuditSinks(config.audit, logger)) {
+      trail.listeners.push(sink);
+      stops.push(() => sink.stop());
+    }
+    if (config.audit.retentionDays > 0) {
+      const retention = startAuditRetention(store, {
+        retentionDays: config.audit.retentionDays,
+        intervalMs: defaultRetentionIntervalMs,
+        now: () => new Date(),
+        onDeleted: (deleted) => logger.info('expired audit events deleted', { ...deleted }),
+        onError: warnOf('audit retention failed; tried again at the next run'),
+      });
+      stops.push(() => retention.stop());
+    }
     const audit = new AuditRecorder(store, trail, crn, {
       ...defaultBatcherOptions,
       onError: warnOf('audit events not written; kept for the next attempt'),
     });
     stops.push(() => audit.stop());
-    observers.push(audit.authentications);
+    if (config.audit.enabled) observers.push(audit.authentications);
     if (options.authenticationSink) {
       const batcher = new AuthenticationBatcher(options.authenticationSink, {
         ...defaultBatcherOptions,
@@ -119,7 +136,7 @@ export async function createKeyplane(
       observers.push(batcher);
     }
     const services = createContext(
-      { ...deps, keyCache: { maxEntries: config.keyCacheSize }, authentications: observeAll(...observers), audit: trail },
+      { ...deps, keyCache: { maxEntries: config.keyCacheSize }, authentications: observeAll(...observers), ...(config.audit.enabled ? { audit: trail } : {}) },
       boot.organization.id,
     );
     const invalidation = startKeyInvalidation(services, {
@@ -128,7 +145,7 @@ export async function createKeyplane(
     });
     const { app, limits } = createApp({
       services,
-      audit,
+      ...(config.audit.enabled ? { audit } : {}),
       logger,
       http: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes, rateLimits: config.rateLimits },
     });

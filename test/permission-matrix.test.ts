@@ -321,6 +321,22 @@ const rows: Row[] = [
     sibling: () => [b('EnvironmentAdmin', c.environment(w.envB))],
     refused: 404,
   },
+  // Audit log
+  {
+    method: 'GET',
+    path: '/audit/v1/events',
+    request: async () => ({ url: '/audit/v1/events?page_size=1' }),
+    minimum: () => [b('AuditLogReader', c.organization())],
+    sibling: () => [b('AccountAdmin', c.organization())],
+  },
+  {
+    method: 'GET',
+    path: '/audit/v1/key-usage',
+    request: async () => ({ url: `/audit/v1/key-usage?key=${w.keyOfSaA}` }),
+    minimum: () => [b('ResourceOwner', c.serviceAccount(w.saA))],
+    sibling: () => [b('ResourceOwner', c.serviceAccount(w.saB))],
+    refused: 404,
+  },
   // Kafka ACLs
   ...(['GET', 'POST', 'DELETE'] as const).map(
     (method): Row => ({

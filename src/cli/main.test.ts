@@ -102,7 +102,7 @@ describe('the command tree', () => {
   });
 
   it('offers -o human|json|yaml on every command that talks to a server', async () => {
-    const local = new Set(['server start', 'db migrate', 'db copy']);
+    const local = new Set(['server start', 'db migrate', 'db copy', 'audit verify']);
     for (const path of commands.filter((p) => !local.has(p.join(' ')))) {
       const { io, out } = fakeIo();
       await run([...path, '--help'], io);

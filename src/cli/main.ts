@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerClusterCommands } from './commands/clusters.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerEnvironmentCommands } from './commands/environment.js';
@@ -34,6 +35,7 @@ export function createProgram(io: CliIo): Command {
   registerServiceQuotaCommands(program, io);
   registerServerCommands(program, io);
   registerDbCommands(program, io);
+  registerAuditCommands(program, io);
 
   for (const command of [program, ...descendants(program)]) {
     command.configureOutput({ outputError: (text, write) => write(usageErrorLine(text, command)) });

@@ -69,6 +69,7 @@ const matrix: Array<[RoleName, keyof typeof at, string]> = [
   ['Assigner', 'saA', 'x.............x.......'],
   ['Operator', 'envA', 'x.x...x...............'],
   ['MetricsViewer', 'org', 'x.x...x...............'],
+  ['AuditLogReader', 'org', '......................'],
   ['DeveloperRead', 'topicA', 'x.x...x...x...........'],
   ['DeveloperWrite', 'topicA', 'x.x...x....x..........'],
   ['DeveloperManage', 'topicA', 'x.x...x.....x.........'],

@@ -28,6 +28,7 @@ export const errorCatalogue = {
   route_not_found: 'Not Found',
   method_not_allowed: 'Method Not Allowed',
   resource_already_exists: 'Resource Already Exists',
+  principal_in_use: 'Principal In Use',
   invalid_configuration: 'Invalid Configuration',
   too_many_requests: 'Too Many Requests',
   internal_error: 'Internal Server Error',

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { bindingScopes, operationMatches, roleGrants, roleNames, roles } from './roles.js';
 
 describe('predefined roles', () => {
-  it('are the sixteen Confluent names, each bound only at known scopes', () => {
-    expect(roleNames).toHaveLength(16);
+  it("are Confluent's sixteen names and Keyplane's AuditLogReader, each bound only at known scopes", () => {
+    expect(roleNames).toHaveLength(17);
+    expect(roleNames).toContain('AuditLogReader');
     for (const name of roleNames) for (const scope of roles[name].scopes) expect(bindingScopes).toContain(scope);
   });
 

@@ -102,6 +102,13 @@ export const roles = {
     ],
     privileged: true,
   },
+  AuditLogReader: {
+    description: "Read the organization's audit log: every management call and authentication",
+    scopes: ['organization'],
+    grants: [{ operations: ['AuditLog:Read'] }],
+    // The log names every principal, key id and resource of the organization.
+    privileged: true,
+  },
   EnvironmentAdmin: {
     description: 'Everything in one environment: its resources, their keys, ACLs and role bindings',
     scopes: ['environment'],
@@ -241,7 +248,7 @@ export function isRoleName(name: string): name is RoleName {
   return Object.hasOwn(roles, name);
 }
 
-/** OrganizationAdmin and AccountAdmin: roles only an OrganizationAdmin may bind. */
+/** OrganizationAdmin, AccountAdmin and AuditLogReader: roles only an OrganizationAdmin may bind. */
 export function isPrivileged(name: string): boolean {
   return isRoleName(name) && (roles[name] as RoleDefinition).privileged === true;
 }

@@ -9,11 +9,13 @@ import { WWW_AUTHENTICATE } from './auth.js';
 import { fail, failure, unexpectedFailure } from './failure.js';
 import { DATA_PLANE_PATHS, limitAddress, limitByAddress, RateLimits, rateLimiting } from './rate-limit.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerAuditEventRoutes } from './routes/audit-events.js';
 import { registerDataPlaneRoutes } from './routes/data-plane.js';
 import { registerEnvironmentRoutes } from './routes/environments.js';
 import { registerFlinkRegionRoutes } from './routes/flink-regions.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerInvitationRoutes } from './routes/invitations.js';
+import { registerKeyUsageRoutes } from './routes/key-usage.js';
 import { registerKafkaAclRoutes } from './routes/kafka-acls.js';
 import { registerOrganizationRoutes } from './routes/organizations.js';
 import { registerResourceRegistryRoutes } from './routes/resource-registry.js';
@@ -117,6 +119,8 @@ export function createApp({ services, http, logger, audit }: AppDeps): { app: Ho
   registerRoleBindingRoutes(api);
   registerKafkaAclRoutes(api);
   registerDataPlaneRoutes(api);
+  registerKeyUsageRoutes(api);
+  registerAuditEventRoutes(api);
 
   const document = openApiDocument(api.operations, http.publicUrl, VERSION);
   app.get('/openapi.json', limitByAddress, (c) => c.json(document));

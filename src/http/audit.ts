@@ -4,6 +4,7 @@ import { MANAGEMENT_EVENT_TYPE, redact } from '../audit/cloud-event.js';
 import { KeyplaneError } from '../domain/errors.js';
 import type { RecordedDecision, ServiceContext } from '../services/context.js';
 import { principalName } from '../services/access.js';
+import { StoreUnavailable } from '../storage/store.js';
 import type { Operation } from './api.js';
 import { bodyText } from './body.js';
 import { errorStatus } from './error-status.js';
@@ -25,6 +26,7 @@ const nouns: Array<[prefix: string, one: string, many: string]> = [
   ['/fcpm/v2/regions', 'FlinkRegion', 'FlinkRegions'],
   ['/service-quota/v1/applied-quotas', 'AppliedQuota', 'AppliedQuotas'],
   ['/kafka/v3/clusters/{cluster_id}/acls', 'Acl', 'Acls'],
+  ['/audit/v1/key-usage', 'KeyUsage', 'KeyUsage'],
   ['/audit/v1/', 'AuditEvent', 'AuditEvents'],
 ];
 
@@ -205,23 +207,29 @@ export function audited(operation: Operation, handler: Handler<AppEnv>, recordin
       }
       await bodyText(c).catch(() => '');
       let appended: AuditCloudEvent[] = [];
+      let refusal: AuditDraft | undefined;
       const response = await services.store.transaction(async (tx) => {
         // A transaction run again after a conflict starts its record afresh.
         decisions.length = 0;
         appended = [];
+        refusal = undefined;
         const ctx = { ...services, store: tx, decisions };
         const answer = (await run(ctx)) as Response;
         const createdId = operation.method === 'post' && answer.status < 300 ? await createdIdOf(answer) : undefined;
         const draft = await draftOf(c, operation, decisions, { status: answer.status, ...(createdId ? { createdId } : {}) }, started);
         if (answer.status < 400) appended = await recording.now(ctx, [draft]);
-        else recording.later(draft);
+        else refusal = draft;
         return answer;
       });
       recording.committed(appended);
+      // A refusal changed nothing: recorded once the transaction is settled, so a retry records it once.
+      if (refusal) recording.later(refusal);
       return response;
     } catch (error) {
-      const status = error instanceof KeyplaneError ? errorStatus[error.code] : 500;
-      const errorCode = error instanceof KeyplaneError ? error.code : 'internal_error';
+      // As app.onError answers: the catalogue's status, 503 while the database is unreachable, else 500.
+      const unavailable = error instanceof StoreUnavailable;
+      const status = error instanceof KeyplaneError ? errorStatus[error.code] : unavailable ? 503 : 500;
+      const errorCode = error instanceof KeyplaneError ? error.code : unavailable ? 'database_unavailable' : 'internal_error';
       c.set('services', services);
       recording.later(await draftOf(c, operation, decisions, { status, errorCode }, started));
       throw error;

@@ -2,8 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { KeyplaneError } from '../domain/errors.js';
 import { isApiKeyId } from '../domain/ids.js';
 import { keyScopes } from '../domain/resources.js';
-import { type Authentication, authenticateManagement } from '../services/authenticate.js';
-import { limitAddress, limitPrincipal, reserveAuthenticationAttempt, sourceAddress } from './rate-limit.js';
+import { type Authentication, authenticateManagement, reportAuthentication } from '../services/authenticate.js';
+import { limitAddress, limitPrincipal, peerAddress, reserveAuthenticationAttempt, sourceAddress } from './rate-limit.js';
 import type { AppEnv } from './types.js';
 
 export const WWW_AUTHENTICATE = 'Basic realm="Keyplane", charset="UTF-8"';
@@ -32,19 +32,27 @@ function unauthenticated(detail: string): KeyplaneError {
  */
 export function requireManagementKey(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Refusals before any secret is checked are authentication failures too, for the audit log.
+    const refused = (reason: string, keyId = '') =>
+      reportAuthentication(c.get('services'), { via: 'management', clientAddress: peerAddress(c) }, keyId, { reason });
     const header = c.req.header('authorization');
     if (!header) {
       limitAddress(c);
+      refused('missing_credentials');
       throw unauthenticated('Valid authentication credentials must be provided: HTTP Basic with a Cloud API key and secret');
     }
     const credentials = parseBasic(header);
     if (!credentials) {
       limitAddress(c);
+      refused('malformed_credentials');
       throw unauthenticated('The Authorization header must be HTTP Basic: base64 of "<api key>:<secret>"');
     }
     // Only an id that could exist is a guess at a key; any other string counts against the address alone.
     const keyId = isApiKeyId(credentials.key) ? credentials.key : undefined;
-    const attempt = await reserveAuthenticationAttempt(c, keyId);
+    const attempt = await reserveAuthenticationAttempt(c, keyId).catch((error: unknown) => {
+      refused('too_many_attempts', keyId);
+      throw error;
+    });
     let result: Authentication;
     try {
       result = await authenticateManagement(c.get('services'), credentials.key, credentials.secret, sourceAddress(c));

@@ -26,6 +26,7 @@ export const errorStatus = {
   route_not_found: 404,
   method_not_allowed: 405,
   resource_already_exists: 409,
+  principal_in_use: 409,
   invalid_configuration: 422,
   too_many_requests: 429,
   internal_error: 500,

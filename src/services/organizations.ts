@@ -24,6 +24,8 @@ export async function getOrganization(ctx: ServiceContext, caller: Caller, id: s
 
 export interface UpdateOrganizationInput {
   displayName?: string | undefined;
+  /** Keyplane's in-use guard: deleting a principal whose keys were used lately needs `?force=true`. */
+  inUseGuard?: boolean | undefined;
 }
 
 function checkOrganizationName(value: string): string {
@@ -45,7 +47,8 @@ export async function updateOrganization(
     if (!current) throw notFound('organization_not_found', 'Organization', id);
     ensure(ctx, caller, 'Organization:Alter', ctx.crn.organization());
     const displayName = input.displayName === undefined ? undefined : checkOrganizationName(input.displayName);
-    const updated = await tx.update('organizations', current.id, { displayName, updatedAt: timestamp(ctx) });
+    const inUseGuard = input.inUseGuard === undefined ? undefined : input.inUseGuard ? 1 : 0;
+    const updated = await tx.update('organizations', current.id, { displayName, inUseGuard, updatedAt: timestamp(ctx) });
     return updated!;
   });
 }

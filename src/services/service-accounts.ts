@@ -5,6 +5,7 @@ import type { ServiceAccount } from '../storage/schema.js';
 import type { Page, PageRequest, Where } from '../storage/store.js';
 import { type Caller, canEverywhere, ensure, ensureStandingOver, namedIds } from './access.js';
 import { onConflict, requireRow, type ServiceContext, timestamp } from './context.js';
+import { type DeleteOptions, ensurePrincipalNotInUse } from './key-usage.js';
 import { deletePrincipalBelongings } from './principals.js';
 import { consumeQuotas, releaseQuotas } from './quota-guard.js';
 
@@ -127,8 +128,11 @@ export async function updateServiceAccount(
   );
 }
 
-/** Deletes the account with its API keys and role bindings, all or nothing. */
-export async function deleteServiceAccount(ctx: ServiceContext, caller: Caller, id: string): Promise<void> {
+/**
+ * Deletes the account with its API keys and role bindings, all or nothing; with the in-use guard
+ * on, only when none of its keys was used lately or `force` is set.
+ */
+export async function deleteServiceAccount(ctx: ServiceContext, caller: Caller, id: string, options: DeleteOptions = {}): Promise<void> {
   ensureOnAccount(ctx, caller, 'ServiceAccount:Delete', id);
   await ctx.store.transaction(async (tx) => {
     const account = await requireRow(tx, 'serviceAccounts', id);
@@ -136,6 +140,7 @@ export async function deleteServiceAccount(ctx: ServiceContext, caller: Caller, 
       throw new KeyplaneError('bad_request', `Service account '${account.id}' is the caller; an account cannot delete itself, ask an administrator`);
     }
     await ensureStandingOver(ctx, tx, caller, account.id, 'ServiceAccount:Delete', ctx.crn.serviceAccount(account.id));
+    await ensurePrincipalNotInUse(ctx, tx, account.id, 'Service account', options);
     await deletePrincipalBelongings(ctx, tx, account.id, 'ServiceAccount');
     await tx.delete('serviceAccounts', account.id);
     await releaseQuotas(tx, [{ code: 'iam.max_service_accounts.per_org', scopeId: ctx.orgId }], timestamp(ctx));

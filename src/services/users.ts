@@ -4,6 +4,7 @@ import type { User } from '../storage/schema.js';
 import type { Page, PageRequest, Where } from '../storage/store.js';
 import { type Caller, canEverywhere, ensure, ensureStandingOver, namedIds } from './access.js';
 import { requireRow, type ServiceContext, timestamp } from './context.js';
+import { type DeleteOptions, ensurePrincipalNotInUse } from './key-usage.js';
 import { deletePrincipalBelongings } from './principals.js';
 
 /** Every user when the caller may describe all of them; otherwise those its bindings name, and itself. */
@@ -48,8 +49,9 @@ export async function updateUser(ctx: ServiceContext, caller: Caller, id: string
 /**
  * Deletes a user with its API keys, role bindings and invitations. The caller's own user is
  * refused: deleting it would revoke the key making the call and could lock the organization out.
+ * With the in-use guard on, a user whose keys were used lately goes only with `force`.
  */
-export async function deleteUser(ctx: ServiceContext, caller: Caller, id: string): Promise<void> {
+export async function deleteUser(ctx: ServiceContext, caller: Caller, id: string, options: DeleteOptions = {}): Promise<void> {
   ensureOnUser(ctx, caller, 'User:Delete', id);
   const { actor } = caller;
   await ctx.store.transaction(async (tx) => {
@@ -61,6 +63,7 @@ export async function deleteUser(ctx: ServiceContext, caller: Caller, id: string
       );
     }
     await ensureStandingOver(ctx, tx, caller, current.id, 'User:Delete', ctx.crn.user(current.id));
+    await ensurePrincipalNotInUse(ctx, tx, current.id, 'User', options);
     await deletePrincipalBelongings(ctx, tx, current.id, 'User');
     await tx.deleteWhere('invitations', { userId: current.id });
     await tx.delete('users', current.id);

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * The database schema as Kysely sees it. Properties are camelCase; the CamelCasePlugin maps them
@@ -8,6 +8,8 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 export interface OrganizationsTable {
   id: string;
   displayName: string;
+  /** 1 when deleting a principal whose keys were used in the last 7 days needs `?force=true`; else 0. */
+  inUseGuard: Generated<number>;
   createdAt: string;
   updatedAt: string;
 }

@@ -57,6 +57,19 @@ export interface TestKeyplane {
   close(): Promise<void>;
 }
 
+/** The stored CloudEvents of every audit record, as stored. */
+async function allAuditData(keyplane: Keyplane): Promise<string[]> {
+  const { store } = keyplane.services;
+  const data: string[] = [];
+  let after: { createdAt: string; id: string } | undefined;
+  for (;;) {
+    const page = await store.list('auditEvents', {}, { limit: 1000, total: false, ...(after ? { after } : {}) });
+    data.push(...page.items.map((e) => e.data));
+    if (!page.next) return data;
+    after = page.next;
+  }
+}
+
 export function basic(key: string, secret: string): string {
   return `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
 }
@@ -137,7 +150,12 @@ export async function startTestKeyplane(env: ConfigInput = {}): Promise<TestKeyp
     publicUrl,
     call,
     async close() {
+      // Everything this server recorded is written, then read back: no secret handed out in the
+      // test file (right or wrong ones alike) may be in any audit event.
+      await keyplane.audit.flush();
+      const events = await allAuditData(keyplane);
       await keyplane.close();
+      expect(findLeakedSecrets(events, issuedSecrets), 'secrets found in the audit log').toEqual([]);
       await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -10,5 +10,7 @@ export function presentOrganization(c: Context<AppEnv>, org: Organization) {
     id: org.id,
     metadata: objectMeta(c, `/org/v2/organizations/${org.id}`, c.get('services').crn.organization(), org),
     display_name: org.displayName,
+    /** Keyplane extension: deleting a principal whose keys were used in the last 7 days needs `?force=true`. */
+    keyplane_in_use_guard: org.inUseGuard === 1,
   };
 }

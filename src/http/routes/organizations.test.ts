@@ -22,6 +22,7 @@ function expectOrganization(body: any) {
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
     },
     display_name: expect.stringMatching(/^[^<>#%'*^`{|}~"]{1,31}$/),
+    keyplane_in_use_guard: expect.any(Boolean),
   });
 }
 
@@ -73,6 +74,19 @@ describe('organizations', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.errors[0].code).toBe('organization_not_found');
     expect((await kp.call('GET', `/org/v2/organizations/${orgId}`)).body.display_name).toBe('Acme');
+  });
+
+  it("changes Keyplane's in-use guard (off by default) only with a valid request", async () => {
+    expect((await kp.call('GET', `/org/v2/organizations/${orgId}`)).body.keyplane_in_use_guard).toBe(false);
+    const refused = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { display_name: 'a<b', keyplane_in_use_guard: true } });
+    expect(refused.status).toBe(422);
+    expect((await kp.call('GET', `/org/v2/organizations/${orgId}`)).body.keyplane_in_use_guard).toBe(false);
+    const on = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { keyplane_in_use_guard: true } });
+    expect(on.status).toBe(200);
+    expectOrganization(on.body);
+    expect(on.body).toMatchObject({ display_name: 'Acme', keyplane_in_use_guard: true });
+    const off = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { keyplane_in_use_guard: false } });
+    expect(off.body.keyplane_in_use_guard).toBe(false);
   });
 
   it('needs valid credentials', async () => {

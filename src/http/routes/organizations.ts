@@ -10,6 +10,8 @@ const TAG = 'Organizations (org/v2)';
 
 const updateBody = z.object({
   display_name: z.string().nullish(),
+  /** A Keyplane extension: Confluent's schema lets an organization carry extra fields. */
+  keyplane_in_use_guard: z.boolean().nullish(),
 });
 
 export function registerOrganizationRoutes(api: Api): void {
@@ -48,7 +50,7 @@ export function registerOrganizationRoutes(api: Api): void {
     {
       method: 'patch',
       path: '/org/v2/organizations/{id}',
-      summary: "Change the organization's display name",
+      summary: "Change the organization's display name or Keyplane's in-use guard (keyplane_in_use_guard)",
       tag: TAG,
       body: updateBody,
       responses: { 200: 'The organization after the change' },
@@ -57,6 +59,7 @@ export function registerOrganizationRoutes(api: Api): void {
       const body = await readJson(c, updateBody);
       const org = await updateOrganization(c.get('services'), await callerOf(c), c.req.param('id')!, {
         displayName: body.display_name ?? undefined,
+        inUseGuard: body.keyplane_in_use_guard ?? undefined,
       });
       return c.json(presentOrganization(c, org));
     },

@@ -13,6 +13,7 @@ import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { created } from '../presenters/common.js';
 import { presentServiceAccount } from '../presenters/service-account.js';
+import { forceQuery, readForce } from './key-usage.js';
 
 const TAG = 'Service Accounts (iam/v2)';
 
@@ -100,10 +101,11 @@ export function registerServiceAccountRoutes(api: Api): void {
       path: '/iam/v2/service-accounts/{id}',
       summary: 'Delete a service account with its API keys and role bindings',
       tag: TAG,
+      query: [forceQuery],
       responses: { 204: 'Deleted' },
     },
     async (c) => {
-      await deleteServiceAccount(c.get('services'), await callerOf(c), c.req.param('id')!);
+      await deleteServiceAccount(c.get('services'), await callerOf(c), c.req.param('id')!, { force: readForce(c) });
       return c.body(null, 204);
     },
   );

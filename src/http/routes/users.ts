@@ -5,6 +5,7 @@ import { readJson } from '../body.js';
 import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { presentUser } from '../presenters/user.js';
+import { forceQuery, readForce } from './key-usage.js';
 
 const TAG = 'Users (iam/v2)';
 
@@ -64,10 +65,11 @@ export function registerUserRoutes(api: Api): void {
       path: '/iam/v2/users/{id}',
       summary: 'Delete a user with its API keys, role bindings and invitations; not the caller',
       tag: TAG,
+      query: [forceQuery],
       responses: { 204: 'Deleted' },
     },
     async (c) => {
-      await deleteUser(c.get('services'), await callerOf(c), c.req.param('id')!);
+      await deleteUser(c.get('services'), await callerOf(c), c.req.param('id')!, { force: readForce(c) });
       return c.body(null, 204);
     },
   );

@@ -260,4 +260,14 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_in_use_guard': {
+    // The organization's in-use guard (refuse deleting a principal whose keys were used lately
+    // without ?force=true): 0 or 1, off by default so Confluent's clients keep their 204.
+    async up(db: Db) {
+      await db.schema
+        .alterTable('organizations')
+        .addColumn('in_use_guard', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
