@@ -12,6 +12,11 @@ export function linkHash(key: Buffer, prevHash: string, data: string): string {
   return createHmac('sha256', key).update(prevHash).update('\n').update(data).digest('hex');
 }
 
+/** The mark of a chain's head: which chain, how far, and which link it ends on. */
+export function headMac(key: Buffer, chainId: string, seq: number, hash: string): string {
+  return linkHash(key, `head ${chainId} ${seq}`, hash);
+}
+
 export interface ChainLink {
   id: string;
   chainId: string;

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { type AuditCloudEvent, type AuditDraft, finish } from '../audit/cloud-event.js';
-import { GENESIS_HASH, linkHash } from '../audit/chain.js';
+import { GENESIS_HASH, headMac, linkHash } from '../audit/chain.js';
 import type { Store } from '../storage/store.js';
 import type { Peppers } from './secret-hasher.js';
 
@@ -82,8 +82,9 @@ export async function appendAuditEvents(store: Store, trail: AuditTrail, drafts:
       lastTime = time;
     }
     await tx.insertMany('auditEvents', rows);
-    if (head) await tx.update('auditChains', trail.chainId, { seq, hash: prevHash, lastEventAt: lastTime });
-    else await tx.insert('auditChains', { id: trail.chainId, seq, hash: prevHash, lastEventAt: lastTime, createdAt: rows[0]!.createdAt });
+    const mac = headMac(trail.key, trail.chainId, seq, prevHash);
+    if (head) await tx.update('auditChains', trail.chainId, { seq, hash: prevHash, mac, lastEventAt: lastTime });
+    else await tx.insert('auditChains', { id: trail.chainId, seq, hash: prevHash, mac, lastEventAt: lastTime, createdAt: rows[0]!.createdAt });
   });
   return appended;
 }

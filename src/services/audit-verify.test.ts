@@ -70,6 +70,22 @@ describe('verifyAuditLog', () => {
     expect((await verifyAuditLog(store(), key())).ok).toBe(true);
   });
 
+  it('finds a cut-off end whose head was set back to the last remaining event', async () => {
+    const last = rows.at(-1)!;
+    const previous = rows.at(-2)!;
+    const head = (await store().get('auditChains', last.chainId))!;
+    await store().delete('auditEvents', last.id);
+    await store().update('auditChains', head.id, { seq: previous.seq, hash: previous.hash, lastEventAt: previous.createdAt });
+    try {
+      const result = await verifyAuditLog(store(), key());
+      expect(result).toMatchObject({ ok: false, broken: { chainId: head.id, seq: previous.seq, problem: "the chain's head record was changed" } });
+    } finally {
+      await store().insert('auditEvents', last);
+      await store().update('auditChains', head.id, { seq: head.seq, hash: head.hash, lastEventAt: head.lastEventAt });
+    }
+    expect((await verifyAuditLog(store(), key())).ok).toBe(true);
+  });
+
   it('passes while the server goes on writing: what comes after the heads were read waits for the next run', async () => {
     const store_ = store();
     const list = store_.list.bind(store_);

@@ -1,4 +1,4 @@
-import { type BrokenLink, ChainVerifier } from '../audit/chain.js';
+import { type BrokenLink, ChainVerifier, headMac } from '../audit/chain.js';
 import type { Cursor, Store } from '../storage/store.js';
 import { listAll } from './access.js';
 
@@ -45,6 +45,14 @@ export async function verifyAuditLog(store: Store, key: Buffer): Promise<AuditVe
   } while (after);
 
   for (const head of heads.values()) {
+    if (head.mac !== headMac(key, head.id, head.seq, head.hash)) {
+      return {
+        ok: false,
+        broken: { chainId: head.id, seq: head.seq, id: eventId(head.id, head.seq), problem: "the chain's head record was changed" },
+        events: verifier.checked,
+        chains: seen.size,
+      };
+    }
     const broken = verifier.checkHead(head.id, head.seq, head.hash);
     if (broken) return { ok: false, broken: { ...broken, id: broken.id || eventId(head.id, broken.seq) }, events: verifier.checked, chains: seen.size };
   }

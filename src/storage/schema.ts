@@ -148,6 +148,8 @@ export interface AuditChainsTable {
   id: string;
   seq: number;
   hash: string;
+  /** Keyed like the links: a head cannot be set back to an earlier event to hide a cut-off end. */
+  mac: string;
   lastEventAt: string;
   createdAt: string;
 }
