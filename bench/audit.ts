@@ -42,7 +42,8 @@ async function server(name: string, audit: 'on' | 'off') {
   writeFileSync(
     script,
     `wrk.method = "POST"\nwrk.body = '{"display_name":"bench","description":"bench"}'\nwrk.headers["Content-Type"] = "application/json"\n` +
-      `counter = 0\nrequest = function()\n  counter = counter + 1\n  return wrk.format(nil, nil, nil, '{"display_name":"bench-' .. counter .. '-' .. math.random(1e9) .. '","description":"bench"}')\nend\n`,
+      // Names must be new in every run: each run is a new wrk, whose counter and random numbers start over.
+      `run = os.time()\ncounter = 0\nrequest = function()\n  counter = counter + 1\n  return wrk.format(nil, nil, nil, '{"display_name":"bench-' .. run .. '-' .. counter .. '","description":"bench"}')\nend\n`,
   );
   return { process: process_, key, secret, script, auth: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` };
 }
