@@ -7,6 +7,7 @@ import { principalName } from '../services/access.js';
 import { StoreUnavailable } from '../storage/store.js';
 import type { Operation } from './api.js';
 import { bodyText } from './body.js';
+import { callerOf } from './caller.js';
 import { errorStatus } from './error-status.js';
 import { peerAddress } from './rate-limit.js';
 import type { AppEnv } from './types.js';
@@ -117,6 +118,8 @@ interface Outcome {
 interface CallStart {
   time: number;
   requestMetadata: AuditDraft['data']['requestMetadata'];
+  /** The request as recorded, once its body has been read. */
+  request?: Record<string, unknown>;
 }
 
 function callStart(c: Context<AppEnv>): CallStart {
@@ -149,7 +152,7 @@ async function draftOf(c: Context<AppEnv>, operation: Operation, decisions: read
       },
       ...(authorization ? { authorizationInfo: authorization } : {}),
       requestMetadata: start.requestMetadata,
-      request: await requestOf(c, operation),
+      request: start.request ?? (await requestOf(c, operation)),
       result: {
         status: outcome.status < 400 ? 'SUCCESS' : 'FAILURE',
         httpStatus: outcome.status,
@@ -205,7 +208,11 @@ export function audited(operation: Operation, handler: Handler<AppEnv>, recordin
         recording.later(await draftOf(c, operation, decisions, { status: response.status }, started));
         return response;
       }
+      // Everything that needs no transaction is done before one opens: on SQLite a write
+      // transaction holds every other writer up for as long as it is open.
       await bodyText(c).catch(() => '');
+      started.request = await requestOf(c, operation);
+      await callerOf(c).catch(() => undefined);
       let appended: AuditCloudEvent[] = [];
       let refusal: AuditDraft | undefined;
       const response = await services.store.transaction(async (tx) => {
