@@ -1,6 +1,6 @@
 import { AuthenticationBatcher, Batcher, type BatcherOptions } from '../dataplane/authentication-batcher.js';
 import type { AuditRecording } from '../http/audit.js';
-import { appendAuditEvents, type AuditTrail } from '../services/audit-log.js';
+import { appendAuditEvents, appendInTransaction, type AuditTrail } from '../services/audit-log.js';
 import type { ServiceContext } from '../services/context.js';
 import type { Store } from '../storage/store.js';
 import { authenticationDraft } from './authentication.js';
@@ -35,7 +35,7 @@ export class AuditRecorder implements AuditRecording {
   }
 
   now(ctx: ServiceContext, drafts: readonly AuditDraft[]): Promise<AuditCloudEvent[]> {
-    return appendAuditEvents(ctx.store, this.trail, drafts);
+    return appendInTransaction(ctx.store, this.trail, drafts);
   }
 
   committed(events: readonly AuditCloudEvent[]): void {

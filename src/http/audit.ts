@@ -164,6 +164,9 @@ async function draftOf(c: Context<AppEnv>, operation: Operation, decisions: read
 
 /** The id of what a create made, from its JSON answer. */
 async function createdIdOf(response: Response): Promise<string | undefined> {
+  // The Location of what was made names it, with no need to read the body back.
+  const location = response.headers.get('location');
+  if (location) return decodeURIComponent(new URL(location, 'http://localhost').pathname.split('/').at(-1) ?? '') || undefined;
   if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
   try {
     const body = (await response.clone().json()) as { id?: unknown };

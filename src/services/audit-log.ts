@@ -39,52 +39,57 @@ const SEQ_DIGITS = 12;
 /**
  * Appends events to this node's chain, in order, within the caller's transaction when there is
  * one (a management change and its event land together or not at all). The chain's head is
- * locked until the transaction ends, so concurrent appends on a node cannot fork it. Listeners
- * hear of the events only after the commit.
+ * locked until the transaction ends, so concurrent appends on a node cannot fork it. Telling
+ * listeners, once the transaction has committed, is the caller's part.
  */
-export async function appendAuditEvents(store: Store, trail: AuditTrail, drafts: readonly AuditDraft[]): Promise<AuditCloudEvent[]> {
-  if (drafts.length === 0) return [];
-  let appended: AuditCloudEvent[] = [];
-  await store.transaction(async (tx) => {
-    await tx.lock(`audit-chain:${trail.chainId}`);
-    const head = await tx.get('auditChains', trail.chainId);
-    let seq = head?.seq ?? 0;
-    let prevHash = head?.hash ?? GENESIS_HASH;
-    let lastTime = head?.lastEventAt ?? '';
-    const rows = [];
-    appended = [];
-    for (const draft of drafts) {
-      seq++;
-      // Times never go back within a chain, so that time order is chain order.
-      let time = new Date(draft.time).toISOString();
-      if (time < lastTime) time = lastTime;
-      const id = `${trail.chainId}-${String(seq).padStart(SEQ_DIGITS, '0')}`;
-      const event = finish(draft, id, time, trail.source);
-      const data = JSON.stringify(event);
-      const hash = linkHash(trail.key, prevHash, data);
-      rows.push({
-        id,
-        chainId: trail.chainId,
-        seq,
-        type: event.type,
-        method: event.data.methodName,
-        principal: event.data.authenticationInfo.principal ?? null,
-        keyId: draft.keyId ?? null,
-        resourceName: event.data.resourceName,
-        result: event.data.result.status === 'SUCCESS' ? 'success' : 'failure',
-        data,
-        prevHash,
-        hash,
-        createdAt: time,
-      });
-      appended.push(event);
-      prevHash = hash;
-      lastTime = time;
-    }
-    await tx.insertMany('auditEvents', rows);
-    const mac = headMac(trail.key, trail.chainId, seq, prevHash);
-    if (head) await tx.update('auditChains', trail.chainId, { seq, hash: prevHash, mac, lastEventAt: lastTime });
-    else await tx.insert('auditChains', { id: trail.chainId, seq, hash: prevHash, mac, lastEventAt: lastTime, createdAt: rows[0]!.createdAt });
-  });
+export function appendAuditEvents(store: Store, trail: AuditTrail, drafts: readonly AuditDraft[]): Promise<AuditCloudEvent[]> {
+  if (drafts.length === 0) return Promise.resolve([]);
+  return store.transaction((tx) => appendInTransaction(tx, trail, drafts));
+}
+
+/**
+ * appendAuditEvents for a caller already in a transaction (an audited change): the events join
+ * it as they are, without a savepoint of their own, since nothing here is retried or caught.
+ */
+export async function appendInTransaction(tx: Store, trail: AuditTrail, drafts: readonly AuditDraft[]): Promise<AuditCloudEvent[]> {
+  const appended: AuditCloudEvent[] = [];
+  await tx.lock(`audit-chain:${trail.chainId}`);
+  const head = await tx.get('auditChains', trail.chainId);
+  let seq = head?.seq ?? 0;
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  let lastTime = head?.lastEventAt ?? '';
+  const rows = [];
+  for (const draft of drafts) {
+    seq++;
+    // Times never go back within a chain, so that time order is chain order.
+    let time = new Date(draft.time).toISOString();
+    if (time < lastTime) time = lastTime;
+    const id = `${trail.chainId}-${String(seq).padStart(SEQ_DIGITS, '0')}`;
+    const event = finish(draft, id, time, trail.source);
+    const data = JSON.stringify(event);
+    const hash = linkHash(trail.key, prevHash, data);
+    rows.push({
+      id,
+      chainId: trail.chainId,
+      seq,
+      type: event.type,
+      method: event.data.methodName,
+      principal: event.data.authenticationInfo.principal ?? null,
+      keyId: draft.keyId ?? null,
+      resourceName: event.data.resourceName,
+      result: event.data.result.status === 'SUCCESS' ? 'success' : 'failure',
+      data,
+      prevHash,
+      hash,
+      createdAt: time,
+    });
+    appended.push(event);
+    prevHash = hash;
+    lastTime = time;
+  }
+  await tx.insertMany('auditEvents', rows);
+  const mac = headMac(trail.key, trail.chainId, seq, prevHash);
+  if (head) await tx.update('auditChains', trail.chainId, { seq, hash: prevHash, mac, lastEventAt: lastTime });
+  else await tx.insert('auditChains', { id: trail.chainId, seq, hash: prevHash, mac, lastEventAt: lastTime, createdAt: rows[0]!.createdAt });
   return appended;
 }
