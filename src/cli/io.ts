@@ -47,6 +47,15 @@ export class UsageError extends CliError {
   }
 }
 
+/** A failure the command's own output has already reported: only its exit code is left to give. */
+export class ReportedFailure extends Error {
+  override name = 'ReportedFailure';
+
+  constructor(readonly exitCode: number) {
+    super('reported');
+  }
+}
+
 export function errorLine(message: string, suggestion?: string): string {
   return `keyplane: error: ${message}${suggestion ? `; ${suggestion}` : ''}\n`;
 }

@@ -8,10 +8,11 @@ import { registerEnvironmentCommands } from './commands/environment.js';
 import { registerFlinkCommands } from './commands/flink-region.js';
 import { registerIamCommands } from './commands/iam.js';
 import { registerLoginCommands } from './commands/login.js';
+import { registerScanCommands } from './commands/scan.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerServiceQuotaCommands } from './commands/service-quota.js';
 import { scrubPasswords } from './database-url.js';
-import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, processIo } from './io.js';
+import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, processIo, ReportedFailure } from './io.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -33,6 +34,7 @@ export function createProgram(io: CliIo): Command {
   registerClusterCommands(program, io);
   registerFlinkCommands(program, io);
   registerServiceQuotaCommands(program, io);
+  registerScanCommands(program, io);
   registerServerCommands(program, io);
   registerDbCommands(program, io);
   registerAuditCommands(program, io);
@@ -90,6 +92,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (error instanceof ReportedFailure) return error.exitCode;
     if (error instanceof CliError) {
       stderr.write(errorLine(error.message, error.suggestion));
       return error.exitCode;
