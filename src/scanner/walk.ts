@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
@@ -11,17 +11,7 @@ export type WalkItem =
   | { kind: 'file'; path: string; text: string }
   | { kind: 'skipped'; path: string; reason: 'binary' | 'too_large' | 'unreadable' };
 
-/** Binary files have a NUL byte early on; text files practically never do. */
-function looksBinary(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.alloc(8192);
-    const read = readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, read).includes(0);
-  } finally {
-    closeSync(fd);
-  }
-}
+const BINARY_PROBE_BYTES = 8192;
 
 /**
  * The files under `root` (a file or a directory), recursively, in a stable order. Dotfiles are
@@ -39,12 +29,15 @@ export function* walk(root: string, options: WalkOptions): Generator<WalkItem> {
 
 function read(path: string, size: number, options: WalkOptions): WalkItem {
   if (size > options.maxFileBytes) return { kind: 'skipped', path, reason: 'too_large' };
+  let buffer: Buffer;
   try {
-    if (looksBinary(path)) return { kind: 'skipped', path, reason: 'binary' };
-    return { kind: 'file', path, text: readFileSync(path, 'utf8') };
+    buffer = readFileSync(path);
   } catch {
     return { kind: 'skipped', path, reason: 'unreadable' };
   }
+  // Binary files have a NUL byte early on; text files practically never do.
+  if (buffer.subarray(0, BINARY_PROBE_BYTES).includes(0)) return { kind: 'skipped', path, reason: 'binary' };
+  return { kind: 'file', path, text: buffer.toString('utf8') };
 }
 
 interface Rules {
