@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { newApiKeyId } from '../../src/domain/ids.js';
 import { newSecret } from '../../src/domain/secret.js';
 import { repoRoot, type ServerProcess, startServer } from './process.js';
@@ -140,6 +141,47 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+export interface CliSuite {
+  readonly kp: CliServer;
+  /** A HOME logged in to the server as the admin. */
+  readonly home: string;
+  /** `keyplane <args>` in that HOME. */
+  run(args: readonly string[], options?: { input?: string; env?: Record<string, string> }): Promise<CliResult>;
+  /** `keyplane <args> -o json`, which must succeed with nothing on stderr; its answer parsed. */
+  json<T>(args: readonly string[]): Promise<T>;
+}
+
+/** What a CLI test file starts with: one server for the file, and a HOME logged in to it. */
+export function cliSuite(env: Record<string, string> = {}): CliSuite {
+  let server: CliServer | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    server = await startCliServer(env);
+    dir = await server.loggedInHome();
+  });
+  afterAll(() => server?.stop());
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the CLI server starts in beforeAll');
+    return value;
+  };
+  const suite: CliSuite = {
+    get kp() {
+      return started(server);
+    },
+    get home() {
+      return started(dir);
+    },
+    run: (args, options = {}) => keyplane(args, { home: suite.home, ...options }),
+    async json<T>(args: readonly string[]): Promise<T> {
+      const result = await suite.run([...args, '-o', 'json']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout) as T;
+    },
+  };
+  return suite;
 }
 
 /**

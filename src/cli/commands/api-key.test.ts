@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, inTerminal, keyplane, stable, startCliServer } from '../../../test/support/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliSuite, inTerminal, keyplane, stable } from '../../../test/support/cli.js';
 
-let kp: CliServer;
-let home: string;
+// Last use is written every second, so that --unused-for sees it without a long wait.
+const suite = cliSuite({ KEYPLANE_LAST_USED_INTERVAL_SECONDS: '1' });
+
 let environment: string;
 let cluster: string;
 let otherCluster: string;
@@ -23,29 +24,19 @@ interface ListedKey {
 }
 
 beforeAll(async () => {
-  // Last use is written every second, so that --unused-for sees it without a long wait.
-  kp = await startCliServer({ KEYPLANE_LAST_USED_INTERVAL_SECONDS: '1' });
-  home = await kp.loggedInHome();
-  environment = (await kp.api<{ data: { id: string }[] }>('GET', '/org/v2/environments')).data[0]!.id;
+  environment = (await suite.kp.api<{ data: { id: string }[] }>('GET', '/org/v2/environments')).data[0]!.id;
   const clusterBody = (name: string) => ({
     spec: { display_name: name, environment: { id: environment }, cloud: 'aws', region: 'us-east-1', config: { kind: 'Basic' } },
   });
-  cluster = (await kp.api<{ id: string }>('POST', '/cmk/v2/clusters', clusterBody('orders'))).id;
-  otherCluster = (await kp.api<{ id: string }>('POST', '/cmk/v2/clusters', clusterBody('payments'))).id;
+  cluster = (await suite.kp.api<{ id: string }>('POST', '/cmk/v2/clusters', clusterBody('orders'))).id;
+  otherCluster = (await suite.kp.api<{ id: string }>('POST', '/cmk/v2/clusters', clusterBody('payments'))).id;
   serviceAccount = (
-    await kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'orders-app', description: 'Orders' })
+    await suite.kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'orders-app', description: 'Orders' })
   ).id;
 });
-afterAll(() => kp?.stop());
 
-const run = (args: string[], options: { input?: string; env?: Record<string, string> } = {}) => keyplane(args, { home, ...options });
-const json = async <T>(args: string[]): Promise<T> => {
-  const result = await run([...args, '-o', 'json']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as T;
-};
-const config = () => JSON.parse(readFileSync(join(home, '.keyplane', 'config.json'), 'utf8'));
+const { run, json } = suite;
+const config = () => JSON.parse(readFileSync(join(suite.home, '.keyplane', 'config.json'), 'utf8'));
 const context = () => {
   const c = config();
   return c.contexts[c.current_context];
@@ -99,7 +90,7 @@ describe('keyplane api-key create', () => {
 describe('keyplane api-key list, describe and update', () => {
   it('lists with Confluent\'s columns and filters by service account, resource and current user', async () => {
     const sa = (
-      await kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'list-test', description: '' })
+      await suite.kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'list-test', description: '' })
     ).id;
     await createKey(['--resource', cluster, '--service-account', sa, '--description', 'alpha']);
     await createKey(['--resource', otherCluster, '--service-account', sa, '--description', 'beta']);
@@ -113,7 +104,7 @@ describe('keyplane api-key list, describe and update', () => {
     const mine = await json<ListedKey[]>(['api-key', 'list', '--current-user']);
     expect(mine.length).toBeGreaterThan(0);
     expect(new Set(mine.map((k) => k.owner)).size).toBe(1);
-    expect(mine.map((k) => k.key)).toContain(kp.adminKey);
+    expect(mine.map((k) => k.key)).toContain(suite.kp.adminKey);
     expect(new Set(mine.map((k) => k.owner_email))).toEqual(new Set(['admin@keyplane.local']));
     const both = await run(['api-key', 'list', '--current-user', '--service-account', sa]);
     expect(both).toMatchObject({ code: 2, stderr: 'keyplane: error: --service-account and --current-user cannot be used together\n' });
@@ -147,8 +138,8 @@ describe('keyplane api-key list, describe and update', () => {
     const used = await createKey(['--resource', 'cloud', '--description', 'used']);
     const idle = await createKey(['--resource', 'cloud', '--description', 'idle']);
     const asUsed = await keyplane(['api-key', 'describe', used.api_key, '-o', 'json'], {
-      home: kp.home(),
-      env: { KEYPLANE_URL: kp.url, KEYPLANE_API_KEY: used.api_key, KEYPLANE_API_SECRET: used.api_secret },
+      home: suite.kp.home(),
+      env: { KEYPLANE_URL: suite.kp.url, KEYPLANE_API_KEY: used.api_key, KEYPLANE_API_SECRET: used.api_secret },
     });
     expect(asUsed.code).toBe(0);
     let unused: ListedKey[] = [];
@@ -173,13 +164,13 @@ describe('keyplane api-key list, describe and update', () => {
 describe('keyplane api-key delete', () => {
   it('asks "Are you sure…? (y/n)" at a terminal: n keeps the key, y deletes it', async () => {
     const { api_key: key } = await createKey(['--resource', cluster, '--service-account', serviceAccount]);
-    const no = await inTerminal(['api-key', 'delete', key], { home, answers: [{ after: '(y/n): ', type: 'n' }] });
+    const no = await inTerminal(['api-key', 'delete', key], { home: suite.home, answers: [{ after: '(y/n): ', type: 'n' }] });
     expect(no.code).toBe(1);
     expect(no.stdout).toContain(`API key "${key}" (${cluster}) was never used.\nAre you sure you want to delete API key "${key}"? (y/n): n\n`);
     expect(no.stdout).toContain(`keyplane: error: cancelled; API key "${key}" was not deleted`);
     expect((await run(['api-key', 'describe', key])).code).toBe(0);
 
-    const yes = await inTerminal(['api-key', 'delete', key], { home, answers: [{ after: '(y/n): ', type: 'y' }] });
+    const yes = await inTerminal(['api-key', 'delete', key], { home: suite.home, answers: [{ after: '(y/n): ', type: 'y' }] });
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain(`(y/n): y\nDeleted API key "${key}".\n`);
     expect((await run(['api-key', 'describe', key])).code).toBe(1);
@@ -221,7 +212,7 @@ describe('keyplane api-key store, use and rotate', () => {
 
   it('stores a secret after checking with the server that the key exists and is for the resource, and uses it', async () => {
     // Made through the API, so that nothing of it is stored locally yet.
-    const made = await kp.api<{ id: string; spec: { secret: string } }>('POST', '/iam/v2/api-keys', {
+    const made = await suite.kp.api<{ id: string; spec: { secret: string } }>('POST', '/iam/v2/api-keys', {
       spec: { owner: { id: serviceAccount }, resource: { id: cluster } },
     });
     const [key, secret] = [made.id, made.spec.secret];
@@ -255,17 +246,17 @@ describe('keyplane api-key store, use and rotate', () => {
     const table = await run(['api-key', 'list', '--resource', cluster]);
     expect(table.stdout).toMatch(new RegExp(`\\n {2}\\* +\\| ${key} `));
 
-    const notStored = await run(['api-key', 'use', kp.adminKey]);
+    const notStored = await run(['api-key', 'use', suite.kp.adminKey]);
     expect(notStored).toMatchObject({
       code: 1,
-      stderr: `keyplane: error: the secret of API key "${kp.adminKey}" is not stored here; run "keyplane api-key store ${kp.adminKey}" first\n`,
+      stderr: `keyplane: error: the secret of API key "${suite.kp.adminKey}" is not stored here; run "keyplane api-key store ${suite.kp.adminKey}" first\n`,
     });
   });
 
   it('keeps every change when several commands change the config file at once', async () => {
     const made = await Promise.all(
       Array.from({ length: 6 }, () =>
-        kp.api<{ id: string; spec: { secret: string } }>('POST', '/iam/v2/api-keys', { spec: { owner: { id: serviceAccount }, resource: { id: otherCluster } } }),
+        suite.kp.api<{ id: string; spec: { secret: string } }>('POST', '/iam/v2/api-keys', { spec: { owner: { id: serviceAccount }, resource: { id: otherCluster } } }),
       ),
     );
     const results = await Promise.all(made.map((k) => run(['api-key', 'store', k.id, k.spec.secret])));
@@ -302,19 +293,19 @@ describe('keyplane api-key store, use and rotate', () => {
 
   it('rotate asks at a terminal whether to delete the old key', async () => {
     const old = await createKey(['--resource', cluster, '--service-account', serviceAccount, '--description', 'asked']);
-    const kept = await inTerminal(['api-key', 'rotate', old.api_key], { home, answers: [{ after: '(y/n): ', type: 'n' }] });
+    const kept = await inTerminal(['api-key', 'rotate', old.api_key], { home: suite.home, answers: [{ after: '(y/n): ', type: 'n' }] });
     expect(kept.code).toBe(0);
     expect(kept.stdout).toContain(`The old API key "${old.api_key}" still works`);
-    const replaced = await inTerminal(['api-key', 'rotate', old.api_key], { home, answers: [{ after: '(y/n): ', type: 'y' }] });
+    const replaced = await inTerminal(['api-key', 'rotate', old.api_key], { home: suite.home, answers: [{ after: '(y/n): ', type: 'y' }] });
     expect(replaced.code).toBe(0);
     expect(replaced.stdout).toContain(`Deleted the old API key "${old.api_key}".`);
     expect((await run(['api-key', 'describe', old.api_key])).code).toBe(1);
   });
 
   it('rotating the login key itself moves the login to the new key', async () => {
-    const loginHome = kp.home();
+    const loginHome = suite.kp.home();
     const own = await createKey(['--resource', 'cloud', '--description', 'own login']);
-    const login = await keyplane(['login', '--url', kp.url], { home: loginHome, env: { KEYPLANE_API_KEY: own.api_key, KEYPLANE_API_SECRET: own.api_secret } });
+    const login = await keyplane(['login', '--url', suite.kp.url], { home: loginHome, env: { KEYPLANE_API_KEY: own.api_key, KEYPLANE_API_SECRET: own.api_secret } });
     expect(login.code).toBe(0);
     const rotated = await keyplane(['api-key', 'rotate', own.api_key, '--delete-old', '-o', 'json'], { home: loginHome });
     expect(rotated.code).toBe(0);

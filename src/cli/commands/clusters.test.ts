@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, keyplane, stable, startCliServer } from '../../../test/support/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliSuite, keyplane, stable } from '../../../test/support/cli.js';
 
-let kp: CliServer;
-let home: string;
+const suite = cliSuite();
+
 let env: string;
 beforeAll(async () => {
-  kp = await startCliServer();
-  home = await kp.loggedInHome();
-  env = (JSON.parse((await keyplane(['environment', 'create', 'clusters', '-o', 'json'], { home })).stdout) as { id: string }).id;
+  env = (JSON.parse((await keyplane(['environment', 'create', 'clusters', '-o', 'json'], { home: suite.home })).stdout) as { id: string }).id;
 });
-afterAll(() => kp?.stop());
 
 /** `stable()`, and the ksqlDB topic prefix, which is made from the cluster id. */
 function snap(text: string): string {
@@ -19,7 +16,7 @@ function snap(text: string): string {
 }
 
 async function run(args: string[]) {
-  const result = await keyplane(args, { home });
+  const result = await keyplane(args, { home: suite.home });
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return result.stdout;
@@ -74,29 +71,29 @@ describe('keyplane kafka cluster', () => {
   });
 
   it('refuses unknown clusters, a missing environment and bad flags', async () => {
-    const unknown = await keyplane(['kafka', 'cluster', 'describe', 'lkc-nope00'], { home });
+    const unknown = await keyplane(['kafka', 'cluster', 'describe', 'lkc-nope00'], { home: suite.home });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe(
       `keyplane: error: Kafka cluster "lkc-nope00" does not exist in environment "${env}", or you may not see it; see "keyplane kafka cluster list --environment ${env}"\n`,
     );
 
-    const noEnvironment = await keyplane(['kafka', 'cluster', 'list'], { home: await kp.loggedInHome() });
+    const noEnvironment = await keyplane(['kafka', 'cluster', 'list'], { home: await suite.kp.loggedInHome() });
     expect(noEnvironment.code).toBe(2);
     expect(noEnvironment.stderr).toBe('keyplane: error: no environment given; pass --environment env-…, or choose one with "keyplane environment use env-…"\n');
 
-    const ckuOnBasic = await keyplane(['kafka', 'cluster', 'create', 'x', '--cloud', 'aws', '--region', 'us-east-1', '--cku', '2'], { home });
+    const ckuOnBasic = await keyplane(['kafka', 'cluster', 'create', 'x', '--cloud', 'aws', '--region', 'us-east-1', '--cku', '2'], { home: suite.home });
     expect(ckuOnBasic.code).toBe(2);
     expect(ckuOnBasic.stderr).toBe('keyplane: error: --cku is for dedicated clusters only; add --type dedicated, or leave --cku out\n');
 
-    const badType = await keyplane(['kafka', 'cluster', 'create', 'x', '--cloud', 'aws', '--region', 'us-east-1', '--type', 'huge'], { home });
+    const badType = await keyplane(['kafka', 'cluster', 'create', 'x', '--cloud', 'aws', '--region', 'us-east-1', '--type', 'huge'], { home: suite.home });
     expect(badType.code).toBe(2);
     expect(badType.stderr).toMatch(/^keyplane: error: option '--type <type>' argument 'huge' is invalid/);
 
-    const badRegion = await keyplane(['kafka', 'cluster', 'create', 'x', '--cloud', 'aws', '--region', 'US EAST'], { home });
+    const badRegion = await keyplane(['kafka', 'cluster', 'create', 'x', '--cloud', 'aws', '--region', 'US EAST'], { home: suite.home });
     expect(badRegion.code).toBe(1);
     expect(badRegion.stderr).toBe('keyplane: error: --region must be a cloud region name such as us-east-1 (letters, digits and -)\n');
 
-    const noEnvironmentThere = await keyplane(['kafka', 'cluster', 'list', '--environment', 'env-nope00'], { home });
+    const noEnvironmentThere = await keyplane(['kafka', 'cluster', 'list', '--environment', 'env-nope00'], { home: suite.home });
     expect(noEnvironmentThere.code).toBe(1);
     expect(noEnvironmentThere.stderr).toBe("keyplane: error: --environment: The environment 'env-nope00' does not exist\n");
   });
@@ -110,7 +107,7 @@ describe('keyplane kafka cluster', () => {
       const listed = await json<{ id: string; name: string; package: string; cloud: string }[]>(['schema-registry', 'cluster', 'list']);
       expect(listed).toMatchObject([{ id, name: 'registry', package: 'advanced', cloud: 'aws' }]);
 
-      const second = await keyplane(['schema-registry', 'cluster', 'create', 'again', '--cloud', 'aws', '--region', 'us-east-1'], { home });
+      const second = await keyplane(['schema-registry', 'cluster', 'create', 'again', '--cloud', 'aws', '--region', 'us-east-1'], { home: suite.home });
       expect(second.code).toBe(1);
       expect(second.stderr).toBe(`keyplane: error: Environment '${env}' already has a Schema Registry, '${id}'\n`);
 
@@ -122,7 +119,7 @@ describe('keyplane kafka cluster', () => {
     let ksqlId: string;
 
     it('create runs on a Kafka cluster, as a credential identity', async () => {
-      const config = JSON.parse(readFileSync(join(home, '.keyplane', 'config.json'), 'utf8')) as {
+      const config = JSON.parse(readFileSync(join(suite.home, '.keyplane', 'config.json'), 'utf8')) as {
         current_context: string;
         contexts: Record<string, { principal: string }>;
       };
@@ -146,11 +143,11 @@ describe('keyplane kafka cluster', () => {
     });
 
     it('names the flag the server refused', async () => {
-      const unknownKafka = await keyplane(['ksql', 'cluster', 'create', 'x', '--cluster', 'lkc-nope00'], { home });
+      const unknownKafka = await keyplane(['ksql', 'cluster', 'create', 'x', '--cluster', 'lkc-nope00'], { home: suite.home });
       expect(unknownKafka.code).toBe(1);
       expect(unknownKafka.stderr).toBe("keyplane: error: --cluster: The Kafka cluster 'lkc-nope00' does not exist\n");
 
-      const badCsu = await keyplane(['ksql', 'cluster', 'create', 'x', '--cluster', dedicated, '--csu', '3'], { home });
+      const badCsu = await keyplane(['ksql', 'cluster', 'create', 'x', '--cluster', dedicated, '--csu', '3'], { home: suite.home });
       expect(badCsu.code).toBe(1);
       expect(badCsu.stderr).toBe('keyplane: error: --csu must be one of 1, 2, 4, 8, 12, 28\n');
     });
@@ -159,7 +156,7 @@ describe('keyplane kafka cluster', () => {
       expect(await json(['kafka', 'cluster', 'delete', dedicated, '--force'])).toEqual({ deleted: dedicated });
       expect(await json(['ksql', 'cluster', 'list'])).toEqual([]);
 
-      const gone = await keyplane(['ksql', 'cluster', 'delete', ksqlId, '--force'], { home });
+      const gone = await keyplane(['ksql', 'cluster', 'delete', ksqlId, '--force'], { home: suite.home });
       expect(gone.code).toBe(1);
       expect(gone.stderr).toBe(
         `keyplane: error: ksqlDB cluster "${ksqlId}" does not exist in environment "${env}", or you may not see it; see "keyplane ksql cluster list --environment ${env}"\n`,

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, inTerminal, keyplane, stable, startCliServer } from '../../../test/support/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliSuite, inTerminal, keyplane, stable } from '../../../test/support/cli.js';
 
-let kp: CliServer;
-let home: string;
+const suite = cliSuite();
+
 let admin: string;
 let org: string;
 let environment: string;
@@ -28,35 +28,26 @@ interface ListedBinding {
 }
 
 beforeAll(async () => {
-  kp = await startCliServer();
-  home = await kp.loggedInHome();
-  admin = (await kp.api<{ spec: { owner: { id: string } } }>('GET', `/iam/v2/api-keys/${kp.adminKey}`)).spec.owner.id;
-  org = (await kp.api<{ data: { id: string }[] }>('GET', '/org/v2/organizations')).data[0]!.id;
-  environment = (await kp.api<{ data: { id: string }[] }>('GET', '/org/v2/environments')).data[0]!.id;
+  admin = (await suite.kp.api<{ spec: { owner: { id: string } } }>('GET', `/iam/v2/api-keys/${suite.kp.adminKey}`)).spec.owner.id;
+  org = (await suite.kp.api<{ data: { id: string }[] }>('GET', '/org/v2/organizations')).data[0]!.id;
+  environment = (await suite.kp.api<{ data: { id: string }[] }>('GET', '/org/v2/environments')).data[0]!.id;
   const place = { environment: { id: environment }, cloud: 'aws', region: 'us-east-1' };
-  cluster = (await kp.api<{ id: string }>('POST', '/cmk/v2/clusters', { spec: { display_name: 'orders', ...place, config: { kind: 'Basic' } } })).id;
-  registry = (await kp.api<{ id: string }>('POST', '/srcm/v3/clusters', { spec: { display_name: 'schemas', ...place } })).id;
-  serviceAccount = (await kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'orders-app' })).id;
+  cluster = (await suite.kp.api<{ id: string }>('POST', '/cmk/v2/clusters', { spec: { display_name: 'orders', ...place, config: { kind: 'Basic' } } })).id;
+  registry = (await suite.kp.api<{ id: string }>('POST', '/srcm/v3/clusters', { spec: { display_name: 'schemas', ...place } })).id;
+  serviceAccount = (await suite.kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'orders-app' })).id;
 });
-afterAll(() => kp?.stop());
 
-const run = (args: string[]) => keyplane(args, { home });
-const json = async <T>(args: string[]): Promise<T> => {
-  const result = await run([...args, '-o', 'json']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as T;
-};
+const { run, json } = suite;
 const rb = (...args: string[]) => ['iam', 'rbac', 'role-binding', ...args];
 const orgCrn = () => `crn://confluent.cloud/organization=${org}`;
 const envCrn = () => `${orgCrn()}/environment=${environment}`;
 const exists = (id: string) =>
-  kp.api('GET', `/iam/v2/role-bindings/${id}`).then(
+  suite.kp.api('GET', `/iam/v2/role-bindings/${id}`).then(
     () => true,
     () => false,
   );
 const bind = (principal: string, role: string, crnPattern: string) =>
-  kp.api<{ id: string }>('POST', '/iam/v2/role-bindings', { principal, role_name: role, crn_pattern: crnPattern });
+  suite.kp.api<{ id: string }>('POST', '/iam/v2/role-bindings', { principal, role_name: role, crn_pattern: crnPattern });
 
 describe('keyplane iam rbac role-binding create', () => {
   it("builds the CRN pattern from Confluent's scope flags and shows the binding in Confluent's columns", async () => {
@@ -130,7 +121,7 @@ describe('keyplane iam rbac role-binding create', () => {
 
 describe('keyplane iam rbac role-binding list', () => {
   it('lists the bindings on a scope, or with --inclusive on everything in it, narrowed by principal and role', async () => {
-    const sa = (await kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'lister' })).id;
+    const sa = (await suite.kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'lister' })).id;
     const principal = `User:${sa}`;
     await bind(principal, 'MetricsViewer', orgCrn());
     await bind(principal, 'EnvironmentAdmin', envCrn());
@@ -145,7 +136,7 @@ describe('keyplane iam rbac role-binding list', () => {
     expect(organization.map((b) => `${b.principal} ${b.role}`)).toEqual(expect.arrayContaining([`User:${admin} OrganizationAdmin`, `${principal} MetricsViewer`]));
     expect(organization.every((b) => b.crn_pattern === orgCrn())).toBe(true);
     // --current-environment is the environment the saved context uses ("keyplane environment use").
-    const envHome = await kp.loggedInHome();
+    const envHome = await suite.kp.loggedInHome();
     const configPath = join(envHome, '.keyplane', 'config.json');
     const config = JSON.parse(readFileSync(configPath, 'utf8'));
     config.contexts[config.current_context].environment = environment;
@@ -166,7 +157,7 @@ describe('keyplane iam rbac role-binding list', () => {
 describe('keyplane iam rbac role-binding delete', () => {
   it('asks at a terminal, showing the binding first: n keeps it, y deletes it', async () => {
     const { id } = await bind(`User:${serviceAccount}`, 'DeveloperRead', `${envCrn()}/cloud-cluster=${cluster}/kafka=${cluster}/group=readers`);
-    const no = await inTerminal(rb('delete', id), { home, answers: [{ after: '(y/n): ', type: 'n' }] });
+    const no = await inTerminal(rb('delete', id), { home: suite.home, answers: [{ after: '(y/n): ', type: 'n' }] });
     expect(no.code).toBe(1);
     expect(no.stdout).toMatch(new RegExp(`\\| ID {14}\\| ${id} +\\|\\n`));
     expect(no.stdout).toContain('| Resource Type   | Group ');
@@ -174,7 +165,7 @@ describe('keyplane iam rbac role-binding delete', () => {
     expect(no.stdout).toContain(`keyplane: error: cancelled; role binding "${id}" was not deleted`);
     expect(await exists(id)).toBe(true);
 
-    const yes = await inTerminal(rb('delete', id), { home, answers: [{ after: '(y/n): ', type: 'y' }] });
+    const yes = await inTerminal(rb('delete', id), { home: suite.home, answers: [{ after: '(y/n): ', type: 'y' }] });
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain(`(y/n): y\nDeleted role binding "${id}".\n`);
     expect(await exists(id)).toBe(false);

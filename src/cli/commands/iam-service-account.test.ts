@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, inTerminal, keyplane, stable, startCliServer } from '../../../test/support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { cliSuite, inTerminal, stable } from '../../../test/support/cli.js';
 
-let kp: CliServer;
-let home: string;
+const suite = cliSuite();
+
 
 interface ListedAccount {
   id: string;
@@ -10,21 +10,10 @@ interface ListedAccount {
   description: string;
 }
 
-beforeAll(async () => {
-  kp = await startCliServer();
-  home = await kp.loggedInHome();
-});
-afterAll(() => kp?.stop());
 
-const run = (args: string[]) => keyplane(args, { home });
-const json = async <T>(args: string[]): Promise<T> => {
-  const result = await run([...args, '-o', 'json']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as T;
-};
+const { run, json } = suite;
 const exists = (id: string) =>
-  kp.api('GET', `/iam/v2/service-accounts/${id}`).then(
+  suite.kp.api('GET', `/iam/v2/service-accounts/${id}`).then(
     () => true,
     () => false,
   );
@@ -60,7 +49,7 @@ describe('keyplane iam service-account create and list', () => {
 
 describe('keyplane iam service-account describe and update', () => {
   it('describes an account, and names an unknown one', async () => {
-    const { id } = await kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'described', description: 'Described here' });
+    const { id } = await suite.kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'described', description: 'Described here' });
     const table = await run(['iam', 'service-account', 'describe', id]);
     expect(table.code).toBe(0);
     expect(stable(table.stdout)).toMatchSnapshot();
@@ -73,7 +62,7 @@ describe('keyplane iam service-account describe and update', () => {
   });
 
   it('updates the description and the name, says so in one sentence, and answers scripts with the account', async () => {
-    const { id } = await kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'before', description: 'old' });
+    const { id } = await suite.kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'before', description: 'old' });
     const updated = await run(['iam', 'service-account', 'update', id, '--description', 'new']);
     expect(updated).toMatchObject({ code: 0, stderr: '', stdout: `Updated service account "${id}".\n` });
     expect(await json<ListedAccount>(['iam', 'service-account', 'update', id, '--display-name', 'after'])).toEqual({
@@ -81,7 +70,7 @@ describe('keyplane iam service-account describe and update', () => {
       name: 'after',
       description: 'new',
     });
-    expect(await kp.api('GET', `/iam/v2/service-accounts/${id}`)).toMatchObject({ display_name: 'after', description: 'new' });
+    expect(await suite.kp.api('GET', `/iam/v2/service-accounts/${id}`)).toMatchObject({ display_name: 'after', description: 'new' });
 
     const nothing = await run(['iam', 'service-account', 'update', id]);
     expect(nothing).toMatchObject({ code: 2, stderr: 'keyplane: error: nothing to change; give --description, --display-name, or both\n' });
@@ -95,21 +84,21 @@ describe('keyplane iam service-account describe and update', () => {
 
 describe('keyplane iam service-account delete', () => {
   it('asks "Are you sure…? (y/n)" at a terminal: n keeps the account, y deletes it', async () => {
-    const { id } = await kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'asked' });
-    const no = await inTerminal(['iam', 'service-account', 'delete', id], { home, answers: [{ after: '(y/n): ', type: 'n' }] });
+    const { id } = await suite.kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'asked' });
+    const no = await inTerminal(['iam', 'service-account', 'delete', id], { home: suite.home, answers: [{ after: '(y/n): ', type: 'n' }] });
     expect(no.code).toBe(1);
     expect(no.stdout).toContain(`Are you sure you want to delete service account "${id}"? (y/n): n\n`);
     expect(no.stdout).toContain(`keyplane: error: cancelled; service account "${id}" was not deleted`);
     expect(await exists(id)).toBe(true);
 
-    const yes = await inTerminal(['iam', 'service-account', 'delete', id], { home, answers: [{ after: '(y/n): ', type: 'y' }] });
+    const yes = await inTerminal(['iam', 'service-account', 'delete', id], { home: suite.home, answers: [{ after: '(y/n): ', type: 'y' }] });
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain(`(y/n): y\nDeleted service account "${id}".\n`);
     expect(await exists(id)).toBe(false);
   });
 
   it('refuses to delete unasked without a terminal, deletes with --force, and names an unknown account', async () => {
-    const { id } = await kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'forced' });
+    const { id } = await suite.kp.api<{ id: string }>('POST', '/iam/v2/service-accounts', { display_name: 'forced' });
     const unasked = await run(['iam', 'service-account', 'delete', id]);
     expect(unasked).toMatchObject({
       code: 2,

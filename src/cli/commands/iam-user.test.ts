@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, inTerminal, keyplane, stable, startCliServer } from '../../../test/support/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliSuite, inTerminal, stable } from '../../../test/support/cli.js';
 
-let kp: CliServer;
-let home: string;
+const suite = cliSuite();
+
 let admin: string;
 
 interface ListedUser {
@@ -26,22 +26,13 @@ interface ListedInvitation {
 }
 
 beforeAll(async () => {
-  kp = await startCliServer();
-  home = await kp.loggedInHome();
-  admin = (await kp.api<{ spec: { owner: { id: string } } }>('GET', `/iam/v2/api-keys/${kp.adminKey}`)).spec.owner.id;
+  admin = (await suite.kp.api<{ spec: { owner: { id: string } } }>('GET', `/iam/v2/api-keys/${suite.kp.adminKey}`)).spec.owner.id;
 });
-afterAll(() => kp?.stop());
 
-const run = (args: string[]) => keyplane(args, { home });
-const json = async <T>(args: string[]): Promise<T> => {
-  const result = await run([...args, '-o', 'json']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as T;
-};
-const invite = (email: string) => kp.api<{ id: string; user: { id: string } }>('POST', '/iam/v2/invitations', { email });
+const { run, json } = suite;
+const invite = (email: string) => suite.kp.api<{ id: string; user: { id: string } }>('POST', '/iam/v2/invitations', { email });
 const exists = (path: string) =>
-  kp.api('GET', path).then(
+  suite.kp.api('GET', path).then(
     () => true,
     () => false,
   );
@@ -65,7 +56,7 @@ describe('keyplane iam user invite and invitation', () => {
       expires_at: expect.stringMatching(/^\d{4}-/),
       accepted_at: null,
     });
-    expect(await kp.api('GET', `/iam/v2/users/${sso.user_id}`)).toMatchObject({ email: 'bob@example.com', auth_type: 'AUTH_TYPE_SSO' });
+    expect(await suite.kp.api('GET', `/iam/v2/users/${sso.user_id}`)).toMatchObject({ email: 'bob@example.com', auth_type: 'AUTH_TYPE_SSO' });
 
     const again = await run(['iam', 'user', 'invite', 'ada@example.com']);
     expect(again).toMatchObject({ code: 1, stderr: "keyplane: error: A user with the email 'ada@example.com' already exists\n" });
@@ -76,7 +67,7 @@ describe('keyplane iam user invite and invitation', () => {
 
   it("lists invitations with Confluent's columns, filters them, and describes one", async () => {
     const { id, user } = await invite('dave@example.com');
-    await kp.api('PATCH', `/iam/v2/users/${user.id}`, { full_name: 'Dave Doe' });
+    await suite.kp.api('PATCH', `/iam/v2/users/${user.id}`, { full_name: 'Dave Doe' });
     await invite('erin@example.com');
 
     const table = await run(['iam', 'user', 'invitation', 'list', '--email', 'dave@example.com']);
@@ -111,7 +102,7 @@ describe('keyplane iam user invite and invitation', () => {
 describe('keyplane iam user list, describe and update', () => {
   it("lists and describes users with Confluent's columns", async () => {
     const { user } = await invite('grace@example.com');
-    await kp.api('PATCH', `/iam/v2/users/${user.id}`, { full_name: 'Grace Hopper' });
+    await suite.kp.api('PATCH', `/iam/v2/users/${user.id}`, { full_name: 'Grace Hopper' });
 
     const table = await run(['iam', 'user', 'list']);
     expect(table.code).toBe(0);
@@ -144,7 +135,7 @@ describe('keyplane iam user list, describe and update', () => {
       authentication_method: 'Username/Password',
       email: 'heidi@example.com',
     });
-    expect(await kp.api('GET', `/iam/v2/users/${user.id}`)).toMatchObject({ full_name: 'Heidi Lamarr' });
+    expect(await suite.kp.api('GET', `/iam/v2/users/${user.id}`)).toMatchObject({ full_name: 'Heidi Lamarr' });
     const missing = await run(['iam', 'user', 'update', user.id]);
     expect(missing).toMatchObject({
       code: 2,
@@ -156,13 +147,13 @@ describe('keyplane iam user list, describe and update', () => {
 describe('keyplane iam user delete', () => {
   it('asks at a terminal (n keeps the user, y deletes it), and refuses to delete oneself', async () => {
     const { user } = await invite('ivan@example.com');
-    const no = await inTerminal(['iam', 'user', 'delete', user.id], { home, answers: [{ after: '(y/n): ', type: 'n' }] });
+    const no = await inTerminal(['iam', 'user', 'delete', user.id], { home: suite.home, answers: [{ after: '(y/n): ', type: 'n' }] });
     expect(no.code).toBe(1);
     expect(no.stdout).toContain(`Are you sure you want to delete user "${user.id}"? (y/n): n\n`);
     expect(no.stdout).toContain(`keyplane: error: cancelled; user "${user.id}" was not deleted`);
     expect(await exists(`/iam/v2/users/${user.id}`)).toBe(true);
 
-    const yes = await inTerminal(['iam', 'user', 'delete', user.id], { home, answers: [{ after: '(y/n): ', type: 'y' }] });
+    const yes = await inTerminal(['iam', 'user', 'delete', user.id], { home: suite.home, answers: [{ after: '(y/n): ', type: 'y' }] });
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain(`(y/n): y\nDeleted user "${user.id}".\n`);
     expect(await exists(`/iam/v2/users/${user.id}`)).toBe(false);

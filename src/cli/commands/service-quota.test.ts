@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, keyplane, stable, startCliServer } from '../../../test/support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { cliSuite, keyplane, stable } from '../../../test/support/cli.js';
 
-let kp: CliServer;
-let home: string;
-beforeAll(async () => {
-  kp = await startCliServer();
-  home = await kp.loggedInHome();
-});
-afterAll(() => kp?.stop());
+const suite = cliSuite();
+
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/;
 
@@ -24,7 +19,7 @@ interface QuotaOut {
 }
 
 async function json<T>(args: string[]): Promise<T> {
-  const result = await keyplane([...args, '-o', 'json'], { home });
+  const result = await keyplane([...args, '-o', 'json'], { home: suite.home });
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as T;
@@ -32,7 +27,7 @@ async function json<T>(args: string[]): Promise<T> {
 
 describe('keyplane service-quota list', () => {
   it('organization: the limits and usage of the organization', async () => {
-    const result = await keyplane(['service-quota', 'list', 'organization'], { home });
+    const result = await keyplane(['service-quota', 'list', 'organization'], { home: suite.home });
     expect(result.code).toBe(0);
     expect(stable(result.stdout)).toMatchSnapshot();
 
@@ -58,11 +53,11 @@ describe('keyplane service-quota list', () => {
   });
 
   it('refuses scopes it does not keep and clusters that do not exist', async () => {
-    const scope = await keyplane(['service-quota', 'list', 'environment'], { home });
+    const scope = await keyplane(['service-quota', 'list', 'environment'], { home: suite.home });
     expect(scope.code).toBe(2);
     expect(scope.stderr).toBe('keyplane: error: there are no quotas of scope "environment"; use kafka-cluster, organization, service-account or user-account\n');
 
-    const cluster = await keyplane(['service-quota', 'list', 'kafka-cluster', '--cluster', 'lkc-nope00'], { home });
+    const cluster = await keyplane(['service-quota', 'list', 'kafka-cluster', '--cluster', 'lkc-nope00'], { home: suite.home });
     expect(cluster.code).toBe(1);
     expect(cluster.stderr).toBe("keyplane: error: --cluster: The Kafka cluster 'lkc-nope00' does not exist\n");
   });
