@@ -55,7 +55,7 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): P
     const existing = await tx.find('organizations', {});
     if (existing) return { organization: existing };
 
-    const organization: Organization = { id: randomUUID(), displayName: 'Keyplane', inUseGuard: 0, createdAt: now, updatedAt: now };
+    const organization: Organization = { id: randomUUID(), displayName: 'Keyplane', inUseGuard: 0, leakPolicy: 'revoke', createdAt: now, updatedAt: now };
     await tx.insert('organizations', organization);
     await tx.insert('environments', {
       id: newId('environment', random),
@@ -70,6 +70,7 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): P
       email: options.adminEmail.toLowerCase(),
       fullName: 'Keyplane Admin',
       authType: 'AUTH_TYPE_LOCAL',
+      passwordHash: null,
       createdAt: now,
       updatedAt: now,
     });

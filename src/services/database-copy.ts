@@ -2,7 +2,8 @@ import type { Cursor, NewRow, Store, TableName } from '../storage/store.js';
 
 /**
  * The tables a copy moves, parents before children. Notifications are not among them: they are
- * messages between running nodes, useless to a database that no node has served yet.
+ * messages between running nodes, useless to a database that no node has served yet. Nor are
+ * console sessions: they are short-lived, and signing in again is the safe way to move.
  */
 export const COPIED_TABLES = [
   'organizations',

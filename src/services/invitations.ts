@@ -53,7 +53,7 @@ export async function createInvitation(
         if (existing) throw await conflict(existing);
         const now = ctx.now();
         const created = now.toISOString();
-        const user: User = { id: newId('user', ctx.randomBytes), email, fullName: '', authType, createdAt: created, updatedAt: created };
+        const user: User = { id: newId('user', ctx.randomBytes), email, fullName: '', authType, passwordHash: null, createdAt: created, updatedAt: created };
         await tx.insert('users', user);
         const invitation: Invitation = {
           id: newId('invitation', ctx.randomBytes),
@@ -64,6 +64,7 @@ export async function createInvitation(
           creatorId: actor.principalKind === 'User' ? actor.principalId : null,
           expiresAt: new Date(now.getTime() + INVITATION_LIFETIME_MS).toISOString(),
           acceptedAt: null,
+          linkHash: null,
           createdAt: created,
           updatedAt: created,
         };

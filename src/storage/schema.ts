@@ -10,6 +10,8 @@ export interface OrganizationsTable {
   displayName: string;
   /** 1 when deleting a principal whose keys were used in the last 7 days needs `?force=true`; else 0. */
   inUseGuard: Generated<number>;
+  /** What `POST /v1/leaks` does with a reported secret of a live key: `revoke` (default) or `notify`. */
+  leakPolicy: Generated<string>;
   createdAt: string;
   updatedAt: string;
 }
@@ -27,6 +29,8 @@ export interface UsersTable {
   email: string;
   fullName: string;
   authType: string;
+  /** The console password as a scrypt hash (`scrypt$N$r$p$salt$hash`); null until one is set. */
+  passwordHash: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -40,6 +44,8 @@ export interface InvitationsTable {
   creatorId: string | null;
   expiresAt: string;
   acceptedAt: string | null;
+  /** Keyed hash of the one-time link's token; null when no link is outstanding. */
+  linkHash: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -154,6 +160,16 @@ export interface AuditChainsTable {
   createdAt: string;
 }
 
+/** A signed-in console session. The cookie holds the token; only its keyed hash is stored. */
+export interface ConsoleSessionsTable {
+  /** Keyed hash of the session token. */
+  id: string;
+  userId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   environments: EnvironmentsTable;
@@ -168,6 +184,7 @@ export interface Database {
   counters: CountersTable;
   auditEvents: AuditEventsTable;
   auditChains: AuditChainsTable;
+  consoleSessions: ConsoleSessionsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -181,6 +198,7 @@ export type RoleBinding = Selectable<RoleBindingsTable>;
 export type KafkaAcl = Selectable<KafkaAclsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type AuditChain = Selectable<AuditChainsTable>;
+export type ConsoleSession = Selectable<ConsoleSessionsTable>;
 
 export type NewApiKey = Insertable<ApiKeysTable>;
 export type ApiKeyUpdate = Pick<Updateable<ApiKeysTable>, 'displayName' | 'description' | 'updatedAt'>;

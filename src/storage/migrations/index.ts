@@ -271,4 +271,32 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_leak_policy': {
+    // What a leak report does to a live key: 'revoke' (delete it at once, the default) or 'notify'
+    // (record the report and leave the key working).
+    async up(db: Db) {
+      await db.schema
+        .alterTable('organizations')
+        .addColumn('leak_policy', 'text', (c) => c.notNull().defaultTo('revoke'))
+        .execute();
+      // A leak report carries a secret and nothing else: its key is found by the secret's hash.
+      await db.schema.createIndex('api_keys_secret_hash').on('api_keys').columns(['secret_hash']).execute();
+    },
+  },
+  '0009_console': {
+    // Console sign-in: a password hash per user, one-time invitation links, and sessions.
+    async up(db: Db) {
+      await db.schema.alterTable('users').addColumn('password_hash', 'text').execute();
+      await db.schema.alterTable('invitations').addColumn('link_hash', 'text').execute();
+      await db.schema
+        .createTable('console_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('console_sessions_user').on('console_sessions').columns(['user_id']).execute();
+    },
+  },
 };
