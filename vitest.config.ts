@@ -14,6 +14,7 @@ async function postgresReachable(): Promise<boolean> {
   return postgresRequired;
 }
 
+// The console's browser tests (web/e2e) run under Playwright, not vitest.
 // Tests that need PostgreSQL whatever the backend under test are named *.pg.test.ts.
 const postgresOnly = '**/*.pg.test.ts';
 // Everything that starts a Keyplane: these run once per backend.
@@ -36,7 +37,7 @@ export default defineConfig(async () => {
           test: {
             name: 'sqlite',
             include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-            exclude: [postgresOnly, '**/node_modules/**'],
+            exclude: [postgresOnly, '**/node_modules/**', 'web/**'],
             env: { KEYPLANE_TEST_BACKEND: 'sqlite' },
           },
         },
@@ -45,7 +46,7 @@ export default defineConfig(async () => {
           test: {
             name: 'postgres',
             include: withPostgres ? [...apiSuite, postgresOnly] : [postgresOnly],
-            exclude: ['**/node_modules/**'],
+            exclude: ['**/node_modules/**', 'web/**'],
             env: { KEYPLANE_TEST_BACKEND: 'postgres' },
           },
         },

@@ -37,6 +37,25 @@ describe('configuration', () => {
     });
   });
 
+  it('generates the bootstrap password unless given, keeping a given one exactly, spaces and all', () => {
+    expect(loadConfig({}).bootstrapPassword).toBeUndefined();
+    expect(loadConfig({ KEYPLANE_BOOTSTRAP_PASSWORD: '' }).bootstrapPassword).toBeUndefined();
+    expect(loadConfig({ KEYPLANE_BOOTSTRAP_PASSWORD: ' twelve chars ' }).bootstrapPassword).toBe(' twelve chars ');
+    expect(() => loadConfig({ KEYPLANE_BOOTSTRAP_PASSWORD: 'x'.repeat(257) })).toThrow(/KEYPLANE_BOOTSTRAP_PASSWORD must be 12 to 256/);
+    try {
+      loadConfig({ KEYPLANE_BOOTSTRAP_PASSWORD: 'short-pw' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).not.toContain('short-pw');
+    }
+  });
+
+  it('serves the console from the package build unless KEYPLANE_CONSOLE_DIR says otherwise', () => {
+    expect(loadConfig({}).consoleDir).toBe(resolve(import.meta.dirname, '..', 'dist', 'web'));
+    expect(loadConfig({ KEYPLANE_CONSOLE_DIR: 'web-build' }).consoleDir).toBe(resolve('web-build'));
+  });
+
   it('has no audit sinks and keeps audit events a year by default, and takes sinks and a retention', () => {
     expect(loadConfig({}).audit).toEqual({ enabled: true, file: undefined, webhookUrl: undefined, webhookToken: undefined, retentionDays: 365 });
     expect(loadConfig({ KEYPLANE_AUDIT: 'off' }).audit.enabled).toBe(false);

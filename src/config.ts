@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { parseQuotaOverrides, type QuotaLimits } from './domain/quotas.js';
 import { isLogLevel, type LogLevel } from './logger.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './services/passwords.js';
 
 /** Everything the server reads from its environment, checked once at start-up. */
 export interface Config {
@@ -19,6 +20,10 @@ export interface Config {
   adminEmail: string;
   bootstrapKey: string | undefined;
   bootstrapSecret: string | undefined;
+  /** The first admin's console password; generated when unset. */
+  bootstrapPassword: string | undefined;
+  /** The built console (index.html, assets/); absent or empty, `/` says how to build it. */
+  consoleDir: string;
   quotas: QuotaLimits;
   maxBodyBytes: number;
   rateLimits: RateLimitSettings;
@@ -49,7 +54,12 @@ export interface RateLimitSettings {
   authFailuresPerKeyPerMinute: number;
   /** Failed authentications per source address per minute. */
   authFailuresPerAddressPerMinute: number;
+  /** Leak reports per source address per minute, also the burst; absent: DEFAULT_LEAK_REPORTS_PER_MINUTE. */
+  leakReportsPerMinute?: number;
 }
+
+/** Leak reports need no credentials: each address may send a few, each of up to 100 secrets. */
+export const DEFAULT_LEAK_REPORTS_PER_MINUTE = 10;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -70,12 +80,15 @@ export const configVariables = {
   KEYPLANE_ADMIN_EMAIL: 'email of the admin created on first start (default admin@keyplane.local)',
   KEYPLANE_BOOTSTRAP_KEY: "on an empty database, the admin's first Cloud API key id (16 of A-Z0-9)",
   KEYPLANE_BOOTSTRAP_SECRET: 'its secret (a valid cflt… secret, or a legacy 64-character one)',
+  KEYPLANE_BOOTSTRAP_PASSWORD: "on an empty database, the admin's console password, 12 to 256 characters (default: generated, saved to initial-admin.txt)",
+  KEYPLANE_CONSOLE_DIR: 'the built web console served at / (default dist/web in the package, made by npm run build)',
   KEYPLANE_QUOTAS: 'quota limits over the defaults: code=limit,code=limit',
   KEYPLANE_MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
   KEYPLANE_RATE_LIMIT_PER_MINUTE: 'management requests per principal per minute, per node, in memory (default 1200)',
   KEYPLANE_RATE_LIMIT_BURST: 'requests a principal may make at once before that rate applies (default 100)',
   KEYPLANE_AUTH_FAILURES_PER_MINUTE: 'failed authentications per key id per minute, per node; then 429 (default 10)',
   KEYPLANE_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: 'failed authentications per source address per minute, per node (default 60)',
+  KEYPLANE_LEAK_REPORTS_PER_MINUTE: 'leak reports (POST /v1/leaks, up to 100 secrets each) per source address per minute, per node (default 10)',
   KEYPLANE_AUDIT: 'on (default) records every management call and authentication in the audit log; off records nothing',
   KEYPLANE_AUDIT_FILE: 'append every audit event to this file as one line of JSON (created 0600; default none)',
   KEYPLANE_AUDIT_WEBHOOK_URL: 'POST audit events in batches to this http(s) URL, retried with back-off (default none)',
@@ -130,6 +143,8 @@ export function loadConfig(input: ConfigInput): Config {
     adminEmail: get('KEYPLANE_ADMIN_EMAIL') ?? 'admin@keyplane.local',
     bootstrapKey: get('KEYPLANE_BOOTSTRAP_KEY'),
     bootstrapSecret: get('KEYPLANE_BOOTSTRAP_SECRET'),
+    bootstrapPassword: checkBootstrapPassword(input.KEYPLANE_BOOTSTRAP_PASSWORD),
+    consoleDir: resolve(get('KEYPLANE_CONSOLE_DIR') ?? DEFAULT_CONSOLE_DIR),
     quotas: quotas.limits,
     databasePoolSize: wholeNumber('KEYPLANE_DATABASE_POOL_SIZE', get('KEYPLANE_DATABASE_POOL_SIZE') ?? '10', 1, 1000),
     keyCacheSize: wholeNumber('KEYPLANE_KEY_CACHE_SIZE', get('KEYPLANE_KEY_CACHE_SIZE') ?? '1000000', 0, 100_000_000),
@@ -145,6 +160,7 @@ export function loadConfig(input: ConfigInput): Config {
         1,
         MAX_RATE,
       ),
+      ...leakReportsSetting(get('KEYPLANE_LEAK_REPORTS_PER_MINUTE')),
     },
     audit: {
       enabled: onOrOff('KEYPLANE_AUDIT', get('KEYPLANE_AUDIT') ?? 'on'),
@@ -154,6 +170,19 @@ export function loadConfig(input: ConfigInput): Config {
       retentionDays: wholeNumber('KEYPLANE_AUDIT_RETENTION_DAYS', get('KEYPLANE_AUDIT_RETENTION_DAYS') ?? '365', 0, 100_000),
     },
   };
+}
+
+/** The package's own build of the console: `npm run build` writes it there. */
+const DEFAULT_CONSOLE_DIR = join(import.meta.dirname, '..', 'dist', 'web');
+
+/** Taken as given (spaces count), never repeated in an error. */
+function checkBootstrapPassword(password: string | undefined): string | undefined {
+  if (password === undefined || password === '') return undefined;
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
+    throw new ConfigError(`KEYPLANE_BOOTSTRAP_PASSWORD must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long, not ${length}`);
+  }
+  return password;
 }
 
 function onOrOff(name: string, text: string): boolean {
@@ -209,4 +238,9 @@ export function checkDatabaseUrl(url: string, name = 'KEYPLANE_DATABASE_URL'): v
   } catch {
     throw new ConfigError(`${name} is not a valid postgres:// URL`);
   }
+}
+
+/** The leak-report limit when one is set; left out otherwise, and RateLimits applies DEFAULT_LEAK_REPORTS_PER_MINUTE. */
+function leakReportsSetting(text: string | undefined): Pick<RateLimitSettings, 'leakReportsPerMinute'> {
+  return text === undefined ? {} : { leakReportsPerMinute: wholeNumber('KEYPLANE_LEAK_REPORTS_PER_MINUTE', text, 1, MAX_RATE) };
 }

@@ -9,11 +9,14 @@ import { crnsFor } from './domain/crn.js';
 import { AuthenticationBatcher, type AuthenticationEventSink, defaultBatcherOptions } from './dataplane/authentication-batcher.js';
 import { defaultLastUsedOptions, startLastUsedRecorder } from './dataplane/last-used.js';
 import { createApp } from './http/app.js';
+import { registerConsoleAssets } from './http/console-assets.js';
 import { type FastPathDeps, withNginxFastPath } from './http/nginx-fast-path.js';
 import { createLogger, type Logger } from './logger.js';
 import { type AuthenticationObserver, observeAll } from './services/authentication-events.js';
 import { type BootstrapResult, bootstrap, checkBootstrapCredentials } from './services/bootstrap.js';
 import { createAuditTrail } from './services/audit-log.js';
+import { consoleKey } from './services/console-sessions.js';
+import { prepareDummyHash } from './services/passwords.js';
 import { createContext, type ServiceContext } from './services/context.js';
 import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
 import { createSecretHasher } from './services/secret-hasher.js';
@@ -89,12 +92,14 @@ export async function createKeyplane(
     for (const stop of stops.splice(0).reverse()) await stop();
   };
   try {
-    const deps = { store, hasher: createSecretHasher(peppers), quotas: config.quotas };
+    const deps = { store, hasher: createSecretHasher(peppers), quotas: config.quotas, consoleKey: consoleKey(peppers) };
     const boot = await bootstrap(deps, {
       adminEmail: config.adminEmail,
       bootstrapKey: config.bootstrapKey,
       bootstrapSecret: config.bootstrapSecret,
+      bootstrapPassword: config.bootstrapPassword,
     });
+    await prepareDummyHash();
     const warnOf = (message: string) => (error: unknown) =>
       logger.warn(message, { cause: error instanceof Error ? error.message : String(error) });
     const lastUsed = startLastUsedRecorder(store, {
@@ -143,12 +148,13 @@ export async function createKeyplane(
       ...defaultInvalidationOptions,
       onError: (error) => logger.warn('key cache resync failed', { cause: error instanceof Error ? error.message : String(error) }),
     });
-    const { app, limits } = createApp({
+    const { app, api, limits } = createApp({
       services,
       ...(config.audit.enabled ? { audit } : {}),
       logger,
       http: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes, rateLimits: config.rateLimits },
     });
+    registerConsoleAssets(app, api, config.consoleDir);
     return {
       services,
       app,

@@ -100,6 +100,14 @@ describe('GET /audit/v1/events', () => {
     expect((await listAll('method=GetAPIKey&page_size=2')).map((e) => e.id)).toEqual(whole.map((e) => e.id));
   });
 
+  it('pages newest first with order=newest_first, the same events in reverse', async () => {
+    const oldest = (await list('method=GetAPIKey&page_size=1000')).data;
+    const first = await list('method=GetAPIKey&order=newest_first&page_size=2');
+    expect(first.data.map((e) => e.id)).toEqual(oldest.slice(-2).reverse().map((e) => e.id));
+    expect(first.metadata.next).toContain('order=newest_first');
+    expect((await listAll('method=GetAPIKey&order=newest_first&page_size=2')).map((e) => e.id)).toEqual(oldest.map((e) => e.id).reverse());
+  });
+
   it.each([
     ['result=maybe', 'result'],
     ['principal=nobody', 'principal'],
@@ -108,6 +116,8 @@ describe('GET /audit/v1/events', () => {
     ['until=2026-02-30T00:00:00Z', 'until'],
     ['since=2026-02-02T00:00:00Z&until=2026-02-01T00:00:00Z', 'until'],
     ['follow=maybe', 'follow'],
+    ['order=sideways', 'order'],
+    ['follow=true&order=newest_first', 'order'],
     ['page_size=0', 'page_size'],
     ['page_token=garbage', 'page_token'],
     [`method=${'x'.repeat(2000)}`, 'method'],
@@ -137,12 +147,12 @@ describe('GET /audit/v1/events', () => {
     const c = crns(kp);
     const services = kp.keyplane.services;
     const reader = await addPrincipal(kp, 'service-account', [{ role: 'AuditLogReader', crn: c.organization() }]);
-    const actor = { principalId: reader.id, principalKind: 'ServiceAccount' as const, keyId: reader.key };
+    const actor = { via: 'key' as const, principalId: reader.id, principalKind: 'ServiceAccount' as const, keyId: reader.key };
     expect(await mayStillFollow(services, actor)).toBe(true);
     await services.store.deleteWhere('roleBindings', { principal: reader.principal });
     expect(await mayStillFollow(services, actor)).toBe(false);
     const other = await addPrincipal(kp, 'service-account', [{ role: 'AuditLogReader', crn: c.organization() }]);
-    const otherActor = { principalId: other.id, principalKind: 'ServiceAccount' as const, keyId: other.key };
+    const otherActor = { via: 'key' as const, principalId: other.id, principalKind: 'ServiceAccount' as const, keyId: other.key };
     await services.store.delete('apiKeys', other.key);
     expect(await mayStillFollow(services, otherActor)).toBe(false);
   });

@@ -14,7 +14,7 @@ let kp: TestKeyplane;
 let admin: Caller;
 beforeAll(async () => {
   kp = await startTestKeyplane();
-  admin = await callerFor(kp.keyplane.services, { principalId: kp.admin.userId, principalKind: 'User', keyId: kp.admin.key });
+  admin = await callerFor(kp.keyplane.services, { via: 'key', principalId: kp.admin.userId, principalKind: 'User', keyId: kp.admin.key });
 });
 afterAll(() => kp?.close());
 

@@ -208,6 +208,16 @@ const rows: Row[] = [
     minimum: () => [b('AccountAdmin', c.organization())],
     sibling: () => [b('EnvironmentAdmin', c.environment(w.envA))],
   },
+  {
+    method: 'POST',
+    path: '/console/v1/invitations/{id}/link',
+    request: async () => {
+      const invitation = await ok('POST', '/iam/v2/invitations', { email: `${unique('linked')}@example.test` });
+      return { url: `/console/v1/invitations/${invitation.id}/link` };
+    },
+    minimum: () => [b('AccountAdmin', c.organization())],
+    sibling: () => [b('EnvironmentAdmin', c.environment(w.envA))],
+  },
   // Service accounts
   {
     method: 'GET',
@@ -373,6 +383,14 @@ const rows: Row[] = [
     minimum: () => [b('AccountAdmin', c.organization())],
     sibling: () => [b('EnvironmentAdmin', c.environment(w.envA))],
   },
+  // Leak checks: any caller may learn that a secret is live; the key is named (listed) only to one who may manage it.
+  {
+    method: 'POST',
+    path: '/v1/leaks/check',
+    request: async () => ({ url: '/v1/leaks/check', body: [{ secret: w.keyOfLkcA.secret }], listed: w.keyOfLkcA.key }),
+    minimum: () => [b('CloudClusterAdmin', c.kafkaCluster(w.envA, w.lkcA))],
+    sibling: () => [b('CloudClusterAdmin', c.kafkaCluster(w.envA, w.lkcA2))],
+  },
   // Data plane: the caller is the verifier; a Cloud key needs ApiKey:Verify on the resource.
   {
     method: 'POST',
@@ -470,11 +488,17 @@ async function attempt(row: Row, bindings: Binding[]) {
   return { res, listed: made.listed };
 }
 
+/** The ids an answer shows: a page's items, or the keys a leak check names. */
+function listedIds(body: any): string[] {
+  if (Array.isArray(body)) return body.flatMap((answer: { key?: { id: string } }) => (answer.key ? [answer.key.id] : []));
+  return (body.data as Array<{ id: string }>).map((item) => item.id);
+}
+
 function refusedAs(row: Row, outcome: Awaited<ReturnType<typeof attempt>>, who: string) {
   const { res, listed } = outcome;
   const context = `${row.method} ${row.path} as ${who}: ${res.status} ${res.text.slice(0, 300)}`;
   if (listed !== undefined && res.status === 200) {
-    const ids = (res.body.data as Array<{ id: string }>).map((item) => item.id);
+    const ids = listedIds(res.body);
     expect(ids, context).not.toContain(listed);
     return;
   }
@@ -509,7 +533,7 @@ describe('permission matrix', () => {
         const res = await kp.call(row.method, made.url, callOptions(made, who.auth));
         const context = `${row.method} ${row.path} with ${JSON.stringify(row.minimum().map((x) => x.role))}: ${res.status} ${res.text.slice(0, 300)}`;
         expect(res.status, context).toBeLessThan(300);
-        if (made.listed !== undefined) expect((res.body.data as Array<{ id: string }>).map((i) => i.id), context).toContain(made.listed);
+        if (made.listed !== undefined) expect(listedIds(res.body), context).toContain(made.listed);
       });
 
       if (row.sibling) {

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,17 @@ describe('keyplane server process', () => {
     expect(first.stdout()).not.toContain(secret);
     expect(first.stdout()).toContain(`API Key:    ${key}`);
     expect(first.stdout()).toContain(`Its secret is in ${file} (mode 0600)`);
+    const email = /KEYPLANE_ADMIN_EMAIL=(\S+)/.exec(saved)![1]!;
+    const password = /KEYPLANE_ADMIN_PASSWORD=(\S+)/.exec(saved)![1]!;
+    expect(email).toBe('admin@keyplane.local');
+    expect(first.stdout()).not.toContain(password);
+    const signIn = await fetch(`${first.url}/console/v1/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.get('set-cookie')).toMatch(/^keyplane_session=.*HttpOnly/);
 
     const res = await fetch(`${first.url}/iam/v2/api-keys`, { headers: { authorization: basic(key, secret) } });
     expect(res.status).toBe(200);
@@ -34,14 +46,30 @@ describe('keyplane server process', () => {
     expect(await first.stop()).toBe(0);
     const lines = logLines(first.stdout());
     expect(lines.some((l) => l.includes('"msg":"request"'))).toBe(true);
-    expect(lines.filter((l) => l.includes(secret))).toEqual([]);
+    expect(lines.filter((l) => l.includes(secret) || l.includes(password))).toEqual([]);
 
     const second = await startServer({ KEYPLANE_DATA_DIR: dataDir });
     expect(second.stdout()).not.toContain(secret);
     expect(second.stdout()).not.toContain('API Secret');
+    expect(second.stdout()).not.toContain(password);
+    expect(second.stdout()).not.toContain('no user has a console password yet');
     const again = await fetch(`${second.url}/iam/v2/api-keys`, { headers: { authorization: basic(key, secret) } });
     expect(((await again.json()) as { metadata: { total_size: number } }).metadata.total_size).toBe(1);
     expect(await second.stop()).toBe(0);
+  });
+
+  it('says how to set a console password when no user has one, as after an upgrade', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keyplane-proc-'));
+    const first = await startServer({ KEYPLANE_DATA_DIR: dataDir });
+    expect(await first.stop()).toBe(0);
+    // A database from before the console: nobody has a password.
+    const db = new Database(join(dataDir, 'keyplane.db'));
+    db.prepare('update users set password_hash = null').run();
+    db.close();
+    const again = await startServer({ KEYPLANE_DATA_DIR: dataDir });
+    expect(await again.stop()).toBe(0);
+    const warning = logLines(again.stdout()).find((l) => l.includes('no user has a console password yet'));
+    expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', hint: expect.stringContaining('keyplane server set-password --email admin@keyplane.local') });
   });
 
   it('takes the first admin key from KEYPLANE_BOOTSTRAP_KEY and _SECRET without printing the secret', async () => {
@@ -57,6 +85,32 @@ describe('keyplane server process', () => {
     });
     expect(ok.status).toBe(200);
     expect(await server.stop()).toBe(0);
+  });
+
+  it('takes the first admin password from KEYPLANE_BOOTSTRAP_PASSWORD, neither printed nor saved', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keyplane-proc-'));
+    const password = 'chosen admin password';
+    const server = await startServer({ KEYPLANE_DATA_DIR: dataDir, KEYPLANE_BOOTSTRAP_PASSWORD: password });
+    expect(server.stdout()).not.toContain(password);
+    expect(server.stdout()).toContain('Password:   from KEYPLANE_BOOTSTRAP_PASSWORD');
+    const saved = readFileSync(join(dataDir, 'initial-admin.txt'), 'utf8');
+    expect(saved).not.toContain(password);
+    expect(saved).toMatch(/KEYPLANE_API_SECRET=cflt/);
+    const signIn = await fetch(`${server.url}/console/v1/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@keyplane.local', password }),
+    });
+    expect(signIn.status).toBe(200);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('refuses a bootstrap password shorter than 12 characters without repeating it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keyplane-proc-'));
+    const { out, exited } = runServer({ KEYPLANE_DATA_DIR: dataDir, KEYPLANE_BOOTSTRAP_PASSWORD: 'too-short' });
+    expect(await exited).toBe(2);
+    expect(out.stderr).toContain('KEYPLANE_BOOTSTRAP_PASSWORD must be 12 to 256 characters long');
+    expect(out.stderr).not.toContain('too-short');
   });
 
   it('refuses an invalid bootstrap secret at start-up with a clear error and creates nothing', async () => {

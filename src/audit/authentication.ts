@@ -12,13 +12,17 @@ function productOf(resource: string): { method: string; segment: string } {
   return { method: 'flink.Authentication', segment: 'flink-region' };
 }
 
-const mechanisms = { management: 'HTTP_BASIC', verify: 'KEYPLANE_VERIFY', nginx: 'NGINX_AUTH_REQUEST' } as const;
+const mechanisms = { management: 'HTTP_BASIC', verify: 'KEYPLANE_VERIFY', nginx: 'NGINX_AUTH_REQUEST', console: 'CONSOLE_PASSWORD' } as const;
+
+/** What a console sign-in's record names instead of a key: never the session's token or its hash. */
+export const CONSOLE_SESSION_IDENTIFIER = 'console-session';
 
 /** An authentication (management API or data plane, success or failure) as an audit record. */
 export function authenticationDraft(crn: CrnBuilders, event: AuthenticationEvent): AuditDraft {
   const organization = crn.organization();
   const product = event.resource ? productOf(event.resource) : undefined;
   const resourceName = product ? `${organization}/${product.segment}=${event.resource}` : organization;
+  const identifier = event.keyId ?? (event.via === 'console' ? CONSOLE_SESSION_IDENTIFIER : undefined);
   return {
     type: AUTHENTICATION_EVENT_TYPE,
     time: event.time,
@@ -29,7 +33,7 @@ export function authenticationDraft(crn: CrnBuilders, event: AuthenticationEvent
       resourceName,
       authenticationInfo: {
         ...(event.principalId ? { principal: principalName(event.principalId) } : {}),
-        metadata: { mechanism: mechanisms[event.via], ...(event.keyId ? { identifier: event.keyId } : {}) },
+        metadata: { mechanism: mechanisms[event.via], ...(identifier ? { identifier } : {}) },
       },
       requestMetadata: event.clientAddress ? { clientAddress: event.clientAddress } : {},
       result: {

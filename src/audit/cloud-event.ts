@@ -66,7 +66,7 @@ export interface AuditDraft {
   /** Milliseconds since the epoch. */
   time: number;
   data: AuditData;
-  /** The key used, for "is this key in use?" queries. */
+  /** The key used, or the key the event is about (a leak report): "is this key in use?" queries read only authentication events. */
   keyId?: string;
 }
 

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { Option } from 'commander';
-import { stringify } from 'yaml';
 import { escapeHostile } from '../domain/text.js';
 import type { CliIo } from './io.js';
 
@@ -56,8 +56,17 @@ export function boxTable(rows: readonly (readonly [string, string])[]): string {
   return [rule, ...rows.map(([label, value]) => `| ${label.padEnd(left)} | ${value.padEnd(right)} |`), rule, ''].join('\n');
 }
 
+/**
+ * The YAML library, loaded on first use: most commands never print YAML, and loading it costs
+ * every start of the CLI tens of milliseconds. Printing stays synchronous: the package's Node
+ * entry point is CommonJS, so `require` loads it in place.
+ */
+let yaml: typeof import('yaml') | undefined;
+
 function serialise(format: 'json' | 'yaml', data: unknown): string {
-  return format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : stringify(data);
+  if (format === 'json') return `${JSON.stringify(data, null, 2)}\n`;
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.stringify(data);
 }
 
 export function printList<T>(io: CliIo, format: OutputFormat, fields: readonly Field<T>[], items: readonly T[]): void {

@@ -10,6 +10,8 @@ import { fail, failure, unexpectedFailure } from './failure.js';
 import { DATA_PLANE_PATHS, limitAddress, limitByAddress, RateLimits, rateLimiting } from './rate-limit.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuditEventRoutes } from './routes/audit-events.js';
+import { registerConsoleInvitationRoutes } from './routes/console-invitations.js';
+import { registerConsoleSessionRoutes } from './routes/console-session.js';
 import { registerDataPlaneRoutes } from './routes/data-plane.js';
 import { registerEnvironmentRoutes } from './routes/environments.js';
 import { registerFlinkRegionRoutes } from './routes/flink-regions.js';
@@ -17,6 +19,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerInvitationRoutes } from './routes/invitations.js';
 import { registerKeyUsageRoutes } from './routes/key-usage.js';
 import { registerKafkaAclRoutes } from './routes/kafka-acls.js';
+import { registerLeakRoutes } from './routes/leaks.js';
 import { registerOrganizationRoutes } from './routes/organizations.js';
 import { registerResourceRegistryRoutes } from './routes/resource-registry.js';
 import { registerRoleBindingRoutes } from './routes/role-bindings.js';
@@ -121,6 +124,9 @@ export function createApp({ services, http, logger, audit }: AppDeps): { app: Ho
   registerDataPlaneRoutes(api);
   registerKeyUsageRoutes(api);
   registerAuditEventRoutes(api);
+  registerLeakRoutes(api);
+  registerConsoleSessionRoutes(api);
+  registerConsoleInvitationRoutes(api);
 
   const document = openApiDocument(api.operations, http.publicUrl, VERSION);
   app.get('/openapi.json', limitByAddress, (c) => c.json(document));

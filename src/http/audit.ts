@@ -1,6 +1,7 @@
 import type { Context, Handler } from 'hono';
 import type { AuditCloudEvent, AuditDraft, AuthorizationInfo } from '../audit/cloud-event.js';
 import { MANAGEMENT_EVENT_TYPE, redact } from '../audit/cloud-event.js';
+import { CONSOLE_SESSION_IDENTIFIER } from '../audit/authentication.js';
 import { KeyplaneError } from '../domain/errors.js';
 import type { RecordedDecision, ServiceContext } from '../services/context.js';
 import { principalName } from '../services/access.js';
@@ -18,6 +19,7 @@ const nouns: Array<[prefix: string, one: string, many: string]> = [
   ['/iam/v2/service-accounts', 'ServiceAccount', 'ServiceAccounts'],
   ['/iam/v2/users', 'User', 'Users'],
   ['/iam/v2/invitations', 'Invitation', 'Invitations'],
+  ['/console/v1/invitations', 'InvitationLink', 'InvitationLinks'],
   ['/iam/v2/role-bindings', 'RoleBinding', 'RoleBindings'],
   ['/org/v2/environments', 'Environment', 'Environments'],
   ['/org/v2/organizations', 'Organization', 'Organizations'],
@@ -31,8 +33,19 @@ const nouns: Array<[prefix: string, one: string, many: string]> = [
   ['/audit/v1/', 'AuditEvent', 'AuditEvents'],
 ];
 
+/** Operations whose method name is not a verb on the path's noun, by `<method> <path>`. */
+const namedMethods: Readonly<Record<string, string>> = { 'post /v1/leaks/check': 'CheckLeakedAPIKeys' };
+
+/**
+ * Operations whose body is not recorded: any field of a leak check may quote a secret (a url or
+ * source that holds one), which no field name gives away.
+ */
+const unrecordedBodies: ReadonlySet<string> = new Set(['/v1/leaks/check']);
+
 /** Confluent's method name for an operation: Create…, Get… (one or the list), Update…, Delete…. */
 export function methodNameOf(operation: Pick<Operation, 'method' | 'path'>): string {
+  const named = namedMethods[`${operation.method} ${operation.path}`];
+  if (named) return named;
   const entry = nouns.find(([prefix]) => operation.path.startsWith(prefix));
   const [, one, many] = entry ?? ['', 'Resource', 'Resources'];
   const single = operation.path.endsWith('}') && !operation.path.endsWith('acls');
@@ -59,7 +72,7 @@ function resourceNameOf(c: Context<AppEnv>, operation: Operation, createdId: str
   if (path.startsWith('/iam/v2/api-keys')) return crn.apiKey(id);
   if (path.startsWith('/iam/v2/service-accounts')) return crn.serviceAccount(id);
   if (path.startsWith('/iam/v2/users')) return crn.user(id);
-  if (path.startsWith('/iam/v2/invitations')) return crn.invitation(id);
+  if (path.startsWith('/iam/v2/invitations') || path.startsWith('/console/v1/invitations')) return crn.invitation(id);
   if (path.startsWith('/iam/v2/role-bindings')) return crn.roleBinding(id);
   if (path.startsWith('/org/v2/environments')) return crn.environment(id);
   if (path.startsWith('/cmk/v2/clusters')) return crn.kafkaCluster(environment, id);
@@ -98,7 +111,7 @@ function authorizationOf(decisions: readonly RecordedDecision[], status: number)
 async function requestOf(c: Context<AppEnv>, operation: Operation): Promise<Record<string, unknown>> {
   const query = Object.fromEntries(Object.entries(c.req.query()).filter(([name]) => name !== 'page_token'));
   let body: unknown;
-  if (operation.method === 'post' || operation.method === 'patch') {
+  if ((operation.method === 'post' || operation.method === 'patch') && !unrecordedBodies.has(operation.path)) {
     try {
       body = JSON.parse(await bodyText(c));
     } catch {
@@ -141,14 +154,17 @@ async function draftOf(c: Context<AppEnv>, operation: Operation, decisions: read
   return {
     type: MANAGEMENT_EVENT_TYPE,
     time: start.time,
-    ...(actor ? { keyId: actor.keyId } : {}),
+    ...(actor?.via === 'key' ? { keyId: actor.keyId } : {}),
     data: {
       serviceName: c.get('services').crn.organization(),
       methodName: methodNameOf(operation),
       resourceName,
       authenticationInfo: {
         ...(actor ? { principal: principalName(actor.principalId) } : {}),
-        metadata: { mechanism: 'HTTP_BASIC', ...(actor ? { identifier: actor.keyId } : {}) },
+        metadata:
+          actor?.via === 'session'
+            ? { mechanism: 'CONSOLE_SESSION', identifier: CONSOLE_SESSION_IDENTIFIER }
+            : { mechanism: 'HTTP_BASIC', ...(actor ? { identifier: actor.keyId } : {}) },
       },
       ...(authorization ? { authorizationInfo: authorization } : {}),
       requestMetadata: start.requestMetadata,

@@ -7,10 +7,11 @@ import type { AppEnv } from './types.js';
 const JSON_TYPE_RE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
 /**
- * Reads a JSON object body and checks it against a schema. Errors name the field as a JSON
- * pointer and never echo the body (it may hold a secret).
+ * Reads a JSON body that must be an object (or, with `array`, an array), holding no NUL anywhere.
+ * `shape` describes what is expected when the body is of the wrong kind. Errors name the field as
+ * a JSON pointer and never echo the body (it may hold a secret).
  */
-export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+export async function readJsonValue(c: Context<AppEnv>, kind: 'object' | 'array', shape = `a JSON ${kind}`): Promise<unknown> {
   const type = c.req.header('content-type');
   if (type && !JSON_TYPE_RE.test(type)) {
     throw new KeyplaneError('unsupported_media_type', 'The request body must be JSON (Content-Type: application/json)');
@@ -20,15 +21,22 @@ export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   try {
     value = JSON.parse(text);
   } catch {
-    throw new KeyplaneError('invalid_json', text.trim() === '' ? 'The request body is empty; a JSON object is required' : 'The request body is not valid JSON');
+    throw new KeyplaneError('invalid_json', text.trim() === '' ? `The request body is empty; a JSON ${kind} is required` : 'The request body is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new KeyplaneError('bad_request', 'The request body must be a JSON object', { source: { pointer: '' } });
+  const isArray = Array.isArray(value);
+  if (typeof value !== 'object' || value === null || isArray !== (kind === 'array')) {
+    throw new KeyplaneError('bad_request', `The request body must be ${shape}`, { source: { pointer: '' } });
   }
   const nul = findNul(value, '');
   if (nul !== undefined) {
     throw new KeyplaneError('bad_request', `${nul || 'body'}: text may not contain NUL characters`, { source: { pointer: nul } });
   }
+  return value;
+}
+
+/** Reads a JSON object body and checks it against a schema (see readJsonValue). */
+export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  const value = await readJsonValue(c, 'object');
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

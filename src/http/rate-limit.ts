@@ -1,6 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { RateLimitSettings } from '../config.js';
+import { DEFAULT_LEAK_REPORTS_PER_MINUTE, type RateLimitSettings } from '../config.js';
 import { KeyplaneError } from '../domain/errors.js';
 import {
   type BucketLimits,
@@ -156,6 +156,8 @@ export class RateLimits implements FailureBuckets {
   readonly failuresByAddress: BucketMap;
   /** The data plane's verifiers' own failures: apart, so that no client can use them up. */
   readonly verifiers: FailureBuckets;
+  /** Leak reports (`POST /v1/leaks`, which needs no credentials) by source address. */
+  readonly leakReports: BucketMap;
 
   constructor(settings: RateLimitSettings, maxEntries = MAX_BUCKETS) {
     const requests = { capacity: settings.burst, perMinute: settings.requestsPerMinute };
@@ -169,6 +171,8 @@ export class RateLimits implements FailureBuckets {
       failuresByKey: new BucketMap(this.failuresByKey.limits, maxEntries),
       failuresByAddress: new BucketMap(this.failuresByAddress.limits, maxEntries),
     };
+    const leaks = settings.leakReportsPerMinute ?? DEFAULT_LEAK_REPORTS_PER_MINUTE;
+    this.leakReports = new BucketMap({ capacity: leaks, perMinute: leaks }, maxEntries);
   }
 }
 
@@ -220,6 +224,12 @@ export function limitAddress(c: Context<AppEnv>): void {
 export function limitPrincipal(c: Context<AppEnv>, principalId: string): void {
   const { allowed, state } = count(c, c.get('rateLimits').principals, principalId);
   if (!allowed) throw tooManyRequests(`Too many requests by ${principalId}`, state);
+}
+
+/** Counts a leak report against its source address in a bucket of its own; 429 when that is spent. */
+export function limitLeakReports(c: Context<AppEnv>): void {
+  const { allowed, state } = count(c, c.get('rateLimits').leakReports, sourceAddress(c));
+  if (!allowed) throw tooManyRequests('Too many leak reports from this address', state);
 }
 
 /** An authentication attempt holding a token of each of its failure buckets until its outcome is known. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newSecret, SECRET_ALPHABET, secretChecksum } from '../domain/secret.js';
-import { findSecrets } from './find-secrets.js';
+import { CANDIDATE_MARKERS, findSecrets } from './find-secrets.js';
 
 /** A deterministic secret per seed, so that failures are reproducible. */
 function secret(seed: number): string {
@@ -88,5 +88,78 @@ describe('findSecrets: legacy secrets', () => {
     expect(findSecrets(nearKey, { legacy: true })[0]).toMatchObject({ confidence: 'low', keyId: KEY });
     expect(findSecrets(bare, { legacy: true })).toEqual([]);
     expect(findSecrets(`x=${legacy}A`, { legacy: true })).toEqual([]);
+  });
+});
+
+describe('findSecrets: base64 layer', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+  it('finds a secret at each byte alignment inside a base64 run, reported at the start of the run', () => {
+    for (const before of ['', 'x', 'xy', 'xyz']) {
+      const s = secret(20 + before.length);
+      const blob = b64(`${before}${s}\n`);
+      const text = `data:\n  config: ${blob}\n`;
+      expect(findSecrets(text, { showSecrets: true }), before).toEqual([
+        { line: 2, column: 11, masked: `${s.slice(0, 8)}…`, secret: s, confidence: 'high', encoding: 'base64' },
+      ]);
+    }
+  });
+
+  it('decodes URL escapes and JSON escaped slashes inside the run', () => {
+    let s = secret(30);
+    for (let seed = 31; !(s.includes('+') && s.includes('/')); seed++) s = secret(seed);
+    const url = b64(`https://h/?secret=${encodeURIComponent(s)}`);
+    const json = b64(`{"secret":"${s.replaceAll('/', '\\/')}"}`);
+    expect(findSecrets(`a: ${url}\nb: ${json}`, { showSecrets: true }).map((f) => [f.line, f.column, f.encoding, f.secret])).toEqual([
+      [1, 4, 'base64', s],
+      [2, 4, 'base64', s],
+    ]);
+  });
+
+  it('reports two secrets in one run, both at its start, and the key id beside the run', () => {
+    const [a, b] = [secret(40), secret(41)];
+    const text = `key: ${KEY}\nblob: ${b64(`A=${a}\nB=${b}\n`)}`;
+    const found = findSecrets(text, { showSecrets: true });
+    expect(found.map((f) => [f.line, f.column, f.secret, f.keyId])).toEqual([
+      [2, 7, a, KEY],
+      [2, 7, b, KEY],
+    ]);
+  });
+
+  it('reads base64 wrapped over lines, indented or not, with CRLF line ends, reported where the blob starts', () => {
+    const s = secret(50);
+    const blob = b64(`${'#'.repeat(100)}\nsecret=${s}\n`);
+    const lines = blob.match(/.{1,76}/g)!;
+    expect(lines.length).toBeGreaterThan(2);
+    // The secret's encoded prefix must not be cut by a wrap, which the scanner does not undo.
+    expect(lines.some((line) => CANDIDATE_MARKERS.slice(1).some((m) => line.includes(m)))).toBe(true);
+    const yaml = `data:\n  config: |\n${lines.map((l) => `    ${l}`).join('\r\n')}\r\nnext: 1\n`;
+    expect(findSecrets(yaml, { showSecrets: true }).map((f) => [f.line, f.column, f.encoding, f.secret])).toEqual([[3, 5, 'base64', s]]);
+    // A short word on the line before is not part of the blob.
+    expect(findSecrets(`EOF\n${lines.join('\n')}`).map((f) => [f.line, f.column])).toEqual([[2, 1]]);
+  });
+
+  it('reports a secret past the run-length cap at its own base64 group', () => {
+    const s = secret(42);
+    const padding = 'A'.repeat((1 << 20) + 4);
+    const text = `${padding}${b64(s)}`;
+    expect(findSecrets(text).map((f) => f.column)).toEqual([padding.length + 1]);
+  });
+
+  it('reports no near miss inside base64, nor a secret cut short by the end of the run', () => {
+    const s = secret(43);
+    const changed = `${s.slice(0, 40)}${SECRET_ALPHABET[(SECRET_ALPHABET.indexOf(s[40]!) + 1) % 64]}${s.slice(41)}`;
+    expect(findSecrets(`x: ${b64(changed)}`)).toEqual([]);
+    expect(findSecrets(`x: ${b64(s).slice(0, 80)}`)).toEqual([]);
+    // A line that is not all base64 does not continue on the next one.
+    expect(findSecrets(`x: ${b64(s).slice(0, 40)}\n${b64(s).slice(40)}`)).toEqual([]);
+  });
+
+  it('holds the three base64 encodings of the prefix among the candidate markers, one per alignment', () => {
+    expect(CANDIDATE_MARKERS[0]).toBe('cflt');
+    for (const before of ['', 'x', 'xy']) {
+      const encoded = b64(`${before}cflt${'z'.repeat(6)}`);
+      expect(CANDIDATE_MARKERS.slice(1).filter((marker) => encoded.includes(marker)), before).toHaveLength(1);
+    }
   });
 });

@@ -1,43 +1,66 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
-export interface WalkOptions {
-  /** Files larger than this many bytes are skipped. */
-  maxFileBytes: number;
-}
+export type SkipReason = 'binary' | 'too_large' | 'unreadable';
 
-export type WalkItem =
-  | { kind: 'file'; path: string; text: string }
-  | { kind: 'skipped'; path: string; reason: 'binary' | 'too_large' | 'unreadable' };
+export type LoadedFile = { kind: 'file'; bytes: Buffer } | { kind: 'skipped'; reason: SkipReason };
 
 const BINARY_PROBE_BYTES = 8192;
 
 /**
  * The files under `root` (a file or a directory), recursively, in a stable order. Dotfiles are
  * included (`.env`, `.npmrc` hold secrets); `.git` is not; every `.gitignore` on the way is
- * honoured for what lies below it.
+ * honoured for what lies below it. Throws the fs error (code ENOENT) when root does not exist.
  */
-export function* walk(root: string, options: WalkOptions): Generator<WalkItem> {
-  const stat = statSync(root);
-  if (!stat.isDirectory()) {
-    yield read(root, stat.size, options);
+export function* listFiles(root: string): Generator<string> {
+  if (!statSync(root).isDirectory()) {
+    yield root;
     return;
   }
-  yield* walkDirectory(root, [], options);
+  yield* listDirectory(root, []);
 }
 
-function read(path: string, size: number, options: WalkOptions): WalkItem {
-  if (size > options.maxFileBytes) return { kind: 'skipped', path, reason: 'too_large' };
-  let buffer: Buffer;
-  try {
-    buffer = readFileSync(path);
-  } catch {
-    return { kind: 'skipped', path, reason: 'unreadable' };
+/**
+ * Reads files into one reused buffer: the bytes a `load` returns are valid until the next one.
+ * A buffer per file (readFileSync) doubled the time spent reading 2,000 files of 100 kB (61–97 ms
+ * against 33–41 ms).
+ */
+export class FileLoader {
+  private scratch = Buffer.allocUnsafe(1 << 20);
+  private readonly maxFileBytes: number;
+
+  constructor(maxFileBytes: number) {
+    this.maxFileBytes = maxFileBytes;
   }
-  // Binary files have a NUL byte early on; text files practically never do.
-  if (buffer.subarray(0, BINARY_PROBE_BYTES).includes(0)) return { kind: 'skipped', path, reason: 'binary' };
-  return { kind: 'file', path, text: buffer.toString('utf8') };
+
+  load(path: string): LoadedFile {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return { kind: 'skipped', reason: 'unreadable' };
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size > this.maxFileBytes) return { kind: 'skipped', reason: 'too_large' };
+      if (size > this.scratch.length) this.scratch = Buffer.allocUnsafe(size);
+      let length = 0;
+      while (length < size) {
+        const n = readSync(fd, this.scratch, length, size - length, length);
+        if (n === 0) break;
+        length += n;
+      }
+      const bytes = this.scratch.subarray(0, length);
+      // Binary files have a NUL byte early on; text files practically never do.
+      if (bytes.subarray(0, BINARY_PROBE_BYTES).includes(0)) return { kind: 'skipped', reason: 'binary' };
+      return { kind: 'file', bytes };
+    } catch {
+      return { kind: 'skipped', reason: 'unreadable' };
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 interface Rules {
@@ -45,7 +68,7 @@ interface Rules {
   rules: Ignore;
 }
 
-function* walkDirectory(directory: string, inherited: readonly Rules[], options: WalkOptions): Generator<WalkItem> {
+function* listDirectory(directory: string, inherited: readonly Rules[]): Generator<string> {
   let rules = inherited;
   try {
     const text = readFileSync(join(directory, '.gitignore'), 'utf8');
@@ -63,9 +86,9 @@ function* walkDirectory(directory: string, inherited: readonly Rules[], options:
     const path = join(directory, entry.name);
     if (entry.isDirectory()) {
       if (entry.name === '.git' || ignored(path, true)) continue;
-      yield* walkDirectory(path, rules, options);
+      yield* listDirectory(path, rules);
     } else if (entry.isFile() && !ignored(path, false)) {
-      yield read(path, statSync(path).size, options);
+      yield path;
     }
   }
 }

@@ -27,7 +27,7 @@ async function createCluster(name: string): Promise<string> {
 beforeAll(async () => {
   kp = await startTestKeyplane();
   ctx = kp.keyplane.services;
-  admin = await callerFor(ctx, { principalId: kp.admin.userId, principalKind: 'User', keyId: kp.admin.key });
+  admin = await callerFor(ctx, { via: 'key', principalId: kp.admin.userId, principalKind: 'User', keyId: kp.admin.key });
   env = (await ctx.store.find('environments', { displayName: 'default' }))!.id;
   lkcA = await createCluster('cluster-a');
   lkcB = await createCluster('cluster-b');

@@ -2,6 +2,7 @@ import type { AuditCloudEvent } from '../audit/cloud-event.js';
 import { KeyplaneError } from '../domain/errors.js';
 import type { Cursor, Page, PageRequest, Row, Store, Where } from '../storage/store.js';
 import { type Caller, callerFor, can, ensure, listAll } from './access.js';
+import { sessionIsLive } from './console-sessions.js';
 import type { Actor, ServiceContext } from './context.js';
 
 /** What a reader may narrow the log to; every field is optional and they all apply together. */
@@ -65,11 +66,11 @@ function auditWhere(filter: AuditEventFilter): Where<'auditEvents'> {
 }
 
 /**
- * Whether a follower may go on reading: its key still exists and its owner still holds
+ * Whether a follower may go on reading: its key (or console session) still exists and its owner still holds
  * `AuditLog:Read`. A stream is checked again every so often, so that a revoked reader stops.
  */
 export async function mayStillFollow(ctx: ServiceContext, actor: Actor): Promise<boolean> {
-  if (!(await ctx.store.get('apiKeys', actor.keyId))) return false;
+  if (actor.via === 'key' ? !(await ctx.store.get('apiKeys', actor.keyId)) : !(await sessionIsLive(ctx, actor.sessionId))) return false;
   return can(ctx, await callerFor(ctx, actor), 'AuditLog:Read', ctx.crn.organization()).allowed;
 }
 
@@ -82,7 +83,7 @@ function eventOf(row: Row<'auditEvents'>): AuditCloudEvent {
   return JSON.parse(row.data) as AuditCloudEvent;
 }
 
-/** A page of the audit log, oldest first. */
+/** A page of the audit log, oldest first unless the page asks for newest first. */
 export async function listAuditEvents(
   ctx: ServiceContext,
   caller: Caller,

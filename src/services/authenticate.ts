@@ -47,7 +47,7 @@ function matching(ctx: ServiceContext, record: KeyRecord | null, secret: string)
 const NO_FINGERPRINT = '-'.repeat(44);
 
 export function actorOf(key: KeyRecord): Actor {
-  return { principalId: key.ownerId, principalKind: key.ownerKind as Actor['principalKind'], keyId: key.id };
+  return { via: 'key', principalId: key.ownerId, principalKind: key.ownerKind as Actor['principalKind'], keyId: key.id };
 }
 
 /** Tells the context's observers of one authentication. */

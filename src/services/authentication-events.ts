@@ -15,7 +15,8 @@ export interface AuthenticationEvent {
   /** The resource the key was presented for (data plane). */
   resource?: string;
   clientAddress?: string;
-  via: 'management' | 'verify' | 'nginx';
+  /** `console`: a console sign-in, which names no key. */
+  via: 'management' | 'verify' | 'nginx' | 'console';
 }
 
 export interface AuthenticationObserver {

@@ -6,6 +6,7 @@ import type { Organization } from '../storage/schema.js';
 import type { Store } from '../storage/store.js';
 import { apiKeyRow } from './api-keys.js';
 import type { ServiceDeps } from './context.js';
+import { hashPassword } from './passwords.js';
 import { apiKeyQuotaUses, consumeQuotas } from './quota-guard.js';
 
 export interface BootstrapOptions {
@@ -13,12 +14,25 @@ export interface BootstrapOptions {
   /** A key id and secret to become the admin's first Cloud API key instead of a generated one. */
   bootstrapKey?: string | undefined;
   bootstrapSecret?: string | undefined;
+  /** The admin's console password instead of a generated one. */
+  bootstrapPassword?: string | undefined;
 }
 
 export interface BootstrapResult {
   organization: Organization;
   /** Present only on the start that created the organization. */
-  initialCredentials?: { key: string; secret: string; adminId: string; adminEmail: string; supplied: boolean };
+  initialCredentials?: {
+    key: string;
+    secret: string;
+    adminId: string;
+    adminEmail: string;
+    /** The key came from KEYPLANE_BOOTSTRAP_KEY and _SECRET. */
+    supplied: boolean;
+    /** The admin's console password. */
+    password: string;
+    /** The password came from KEYPLANE_BOOTSTRAP_PASSWORD. */
+    passwordSupplied: boolean;
+  };
 }
 
 export class BootstrapError extends Error {
@@ -42,7 +56,8 @@ export function checkBootstrapCredentials(options: BootstrapOptions): void {
 
 /**
  * On an empty database: the organization, a `default` environment, an admin user bound to
- * OrganizationAdmin and one Cloud API key for that admin, all in one transaction. On a database
+ * OrganizationAdmin with a console password, and one Cloud API key for that admin, all in one
+ * transaction. On a database
  * that has an organization: nothing, and no credentials are returned. The caller checks the
  * options with checkBootstrapCredentials first, before it creates or opens anything.
  */
@@ -50,6 +65,11 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): P
   const store: Store = deps.store;
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const random = deps.randomBytes ?? ((n: number) => randomBytes(n));
+  // The slow hash is made outside the transaction, and only when there may be an organization to create.
+  const found = await store.find('organizations', {});
+  if (found) return { organization: found };
+  const password = options.bootstrapPassword ?? Buffer.from(random(18)).toString('base64url');
+  const passwordHash = await hashPassword(password, random);
   return store.transaction(async (tx) => {
     await tx.lock('bootstrap');
     const existing = await tx.find('organizations', {});
@@ -70,7 +90,7 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): P
       email: options.adminEmail.toLowerCase(),
       fullName: 'Keyplane Admin',
       authType: 'AUTH_TYPE_LOCAL',
-      passwordHash: null,
+      passwordHash,
       createdAt: now,
       updatedAt: now,
     });
@@ -106,6 +126,8 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions): P
         adminId,
         adminEmail: options.adminEmail.toLowerCase(),
         supplied: options.bootstrapKey !== undefined,
+        password,
+        passwordSupplied: options.bootstrapPassword !== undefined,
       },
     };
   });

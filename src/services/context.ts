@@ -27,6 +27,8 @@ export interface ServiceContext {
   audit?: AuditTrail;
   /** The authorization decisions made for one audited call, in order. */
   decisions?: RecordedDecision[];
+  /** Keys console session tokens, their CSRF tokens and invitation links; derived, never stored. */
+  consoleKey: Buffer;
 }
 
 /** A decision with what it was about, as an audit record names it. */
@@ -41,6 +43,8 @@ export interface ServiceDeps {
   keyCache?: Partial<KeyCacheOptions>;
   authentications?: AuthenticationObserver;
   audit?: AuditTrail;
+  /** Defaults to a random key: sessions then end with the process. */
+  consoleKey?: Buffer;
 }
 
 export const defaultKeyCacheOptions: KeyCacheOptions = { maxEntries: 1_000_000, maxMisses: 100_000, missTtlMs: 2_000 };
@@ -56,16 +60,28 @@ export function createContext(deps: ServiceDeps, orgId: string): ServiceContext 
     crn: crnsFor(orgId),
     keys: new KeyCache({ ...defaultKeyCacheOptions, ...deps.keyCache }),
     authentications: deps.authentications ?? ignoreAuthentications,
+    consoleKey: deps.consoleKey ?? nodeRandomBytes(32),
     ...(deps.audit ? { audit: deps.audit } : {}),
   };
 }
 
 /** Who is calling: the principal a Cloud or Global key belongs to, and the key used. */
-export interface Actor {
+export interface KeyActor {
+  via: 'key';
   principalId: string;
   principalKind: PrincipalKind;
   keyId: string;
 }
+
+/** A user signed in to the console; `sessionId` is the stored (keyed-hash) id, never the token. */
+export interface SessionActor {
+  via: 'session';
+  principalId: string;
+  principalKind: 'User';
+  sessionId: string;
+}
+
+export type Actor = KeyActor | SessionActor;
 
 export function timestamp(ctx: Pick<ServiceContext, 'now'>): string {
   return ctx.now().toISOString();

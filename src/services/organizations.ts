@@ -5,6 +5,15 @@ import type { Page, PageRequest } from '../storage/store.js';
 import { type Caller, can, ensure } from './access.js';
 import { notFound, type ServiceContext, timestamp } from './context.js';
 
+/** What a leak report (POST /v1/leaks) does to a live key: delete it at once, or only record the report. */
+export const LEAK_POLICIES = ['revoke', 'notify'] as const;
+export type LeakPolicy = (typeof LEAK_POLICIES)[number];
+
+/** The stored policy; anything unrecognised counts as `revoke`, the safe one. */
+export function leakPolicyOf(org: Pick<Organization, 'leakPolicy'> | undefined): LeakPolicy {
+  return org?.leakPolicy === 'notify' ? 'notify' : 'revoke';
+}
+
 /** Confluent's limit on an organization's name: 1 to 31 characters, none of these. */
 const ORGANIZATION_NAME_MAX = 31;
 const FORBIDDEN_NAME_CHARS_RE = /[<>#%'*^`{|}~"]/;
@@ -26,6 +35,7 @@ export interface UpdateOrganizationInput {
   displayName?: string | undefined;
   /** Keyplane's in-use guard: deleting a principal whose keys were used lately needs `?force=true`. */
   inUseGuard?: boolean | undefined;
+  leakPolicy?: LeakPolicy | undefined;
 }
 
 function checkOrganizationName(value: string): string {
@@ -48,7 +58,12 @@ export async function updateOrganization(
     ensure(ctx, caller, 'Organization:Alter', ctx.crn.organization());
     const displayName = input.displayName === undefined ? undefined : checkOrganizationName(input.displayName);
     const inUseGuard = input.inUseGuard === undefined ? undefined : input.inUseGuard ? 1 : 0;
-    const updated = await tx.update('organizations', current.id, { displayName, inUseGuard, updatedAt: timestamp(ctx) });
+    const updated = await tx.update('organizations', current.id, {
+      displayName,
+      inUseGuard,
+      leakPolicy: input.leakPolicy,
+      updatedAt: timestamp(ctx),
+    });
     return updated!;
   });
 }

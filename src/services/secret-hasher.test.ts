@@ -41,6 +41,16 @@ describe('secret hasher', () => {
     expect(after.verify(secret, stored)).toBe(true);
     expect(after.verify(secret, { ...stored, version: 9 })).toBe(false);
   });
+
+  it('hashes a secret under every pepper, current first, so a key is found by its secret after rotation', () => {
+    const p = peppers(1, 1, 2);
+    const secret = newSecret(randomBytes);
+    const stored = createSecretHasher(p).hash(secret);
+    const all = createSecretHasher({ ...p, current: 2 }).hashesUnderEveryPepper(secret);
+    expect(all.map((h) => h.version)).toEqual([2, 1]);
+    expect(all[1]).toEqual(stored);
+    expect(all[0]!.hash).not.toBe(stored.hash);
+  });
 });
 
 describe('pepper file', () => {

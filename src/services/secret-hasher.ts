@@ -16,6 +16,8 @@ export interface SecretHash {
 
 export interface SecretHasher {
   hash(secret: string): SecretHash;
+  /** The secret's hash under every pepper, current first: a key is found from its secret alone. */
+  hashesUnderEveryPepper(secret: string): SecretHash[];
   /** Constant-time comparison; false for an unknown pepper version. */
   verify(secret: string, stored: SecretHash): boolean;
   /** Burns the same work as a verify, for lookups that found no key, so timing does not tell them apart. */
@@ -45,6 +47,10 @@ export function createSecretHasher(peppers: Peppers): SecretHasher {
   return {
     hash(secret) {
       return { hash: mac(current, secret).toString('base64'), version: peppers.current };
+    },
+    hashesUnderEveryPepper(secret) {
+      const versions = [peppers.current, ...[...keys.keys()].filter((v) => v !== peppers.current)];
+      return versions.map((version) => ({ hash: mac(keys.get(version)!, secret).toString('base64'), version }));
     },
     verify(secret, stored) {
       const key = keys.get(stored.version);

@@ -3,6 +3,7 @@ import { checkText, textLimits } from '../domain/text.js';
 import type { User } from '../storage/schema.js';
 import type { Page, PageRequest, Where } from '../storage/store.js';
 import { type Caller, canEverywhere, ensure, ensureStandingOver, namedIds } from './access.js';
+import { endUserSessions } from './console-sessions.js';
 import { requireRow, type ServiceContext, timestamp } from './context.js';
 import { type DeleteOptions, ensurePrincipalNotInUse } from './key-usage.js';
 import { deletePrincipalBelongings } from './principals.js';
@@ -47,7 +48,7 @@ export async function updateUser(ctx: ServiceContext, caller: Caller, id: string
 }
 
 /**
- * Deletes a user with its API keys, role bindings and invitations. The caller's own user is
+ * Deletes a user with its API keys, role bindings, invitations and console sessions. The caller's own user is
  * refused: deleting it would revoke the key making the call and could lock the organization out.
  * With the in-use guard on, a user whose keys were used lately goes only with `force`.
  */
@@ -66,6 +67,7 @@ export async function deleteUser(ctx: ServiceContext, caller: Caller, id: string
     await ensurePrincipalNotInUse(ctx, tx, current.id, 'User', options);
     await deletePrincipalBelongings(ctx, tx, current.id, 'User');
     await tx.deleteWhere('invitations', { userId: current.id });
+    await endUserSessions(tx, current.id);
     await tx.delete('users', current.id);
   });
 }

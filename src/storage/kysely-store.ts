@@ -285,11 +285,12 @@ export class KyselyStore implements Store {
     if (after) {
       // A row-value comparison is what lets both databases seek in the (…, created_at, id) index;
       // the equivalent OR of two conditions makes them scan from the start of the set.
-      query = query.where((eb) => eb(eb.refTuple('createdAt', 'id'), '>', eb.tuple(after.createdAt, after.id)));
+      query = query.where((eb) => eb(eb.refTuple('createdAt', 'id'), page.newestFirst ? '<' : '>', eb.tuple(after.createdAt, after.id)));
     }
+    const direction = page.newestFirst ? 'desc' : 'asc';
     const rows = (await query
-      .orderBy('createdAt')
-      .orderBy('id')
+      .orderBy('createdAt', direction)
+      .orderBy('id', direction)
       .limit(page.limit + 1)
       .execute()) as Row<T>[];
     const items = rows.slice(0, page.limit);

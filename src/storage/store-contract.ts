@@ -157,6 +157,21 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       expect(times).toEqual([...times].sort((a, b) => a - b));
     });
 
+    it('pages newest first when asked, every row once, ties broken by id downwards', async () => {
+      for (let i = 0; i < 12; i++) await store.insert('apiKeys', key(`N${String(i).padStart(3, '0')}`, Math.floor(i / 3)));
+      const seen: Array<{ createdAt: string; id: string }> = [];
+      let after: { createdAt: string; id: string } | undefined;
+      do {
+        const page = await store.list('apiKeys', {}, { limit: 5, after, newestFirst: true });
+        expect(page.total).toBe(12);
+        seen.push(...page.items.map((r) => ({ createdAt: r.createdAt, id: r.id })));
+        after = page.next;
+      } while (after);
+      expect(seen.map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => `N${String(11 - i).padStart(3, '0')}`));
+      const pairs = seen.map((r) => `${r.createdAt} ${r.id}`);
+      expect(pairs).toEqual([...pairs].sort().reverse());
+    });
+
     it('inserts many rows at once, or none when one collides', async () => {
       const rows = Array.from({ length: 2500 }, (_, i) => key(`M${String(i).padStart(5, '0')}`, i % 60));
       await store.insertMany('apiKeys', rows);

@@ -42,6 +42,8 @@ export interface PageRequest {
   after?: Cursor | undefined;
   /** `false` skips counting the matches (one query less) where no caller shows the total. */
   total?: boolean;
+  /** Newest first: descending (createdAt, id), and `after` continues downwards. */
+  newestFirst?: boolean;
 }
 
 /**

@@ -51,7 +51,7 @@ export interface CallOptions {
 
 export interface TestKeyplane {
   keyplane: Keyplane;
-  admin: { key: string; secret: string; userId: string };
+  admin: { key: string; secret: string; userId: string; email: string; password: string };
   publicUrl: string;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
   close(): Promise<void>;
@@ -112,7 +112,8 @@ export async function startTestKeyplane(env: ConfigInput = {}): Promise<TestKeyp
   });
   const initial = keyplane.initialCredentials!;
   issuedSecrets.add(initial.secret);
-  const admin = { key: initial.key, secret: initial.secret, userId: initial.adminId };
+  issuedSecrets.add(initial.password);
+  const admin = { key: initial.key, secret: initial.secret, userId: initial.adminId, email: initial.adminEmail, password: initial.password };
 
   async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
@@ -130,6 +131,13 @@ export async function startTestKeyplane(env: ConfigInput = {}): Promise<TestKeyp
     if (text && res.headers.get('content-type')?.includes('json')) parsed = JSON.parse(text);
     const secret = (parsed as { spec?: { secret?: unknown } } | undefined)?.spec?.secret;
     if (typeof secret === 'string') issuedSecrets.add(secret);
+    // Console session tokens and their CSRF tokens are secrets too.
+    const session = /keyplane_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+    if (session) issuedSecrets.add(session);
+    const csrf = (parsed as { csrf_token?: unknown } | undefined)?.csrf_token;
+    if (typeof csrf === 'string') issuedSecrets.add(csrf);
+    const link = /#token=([A-Za-z0-9_-]+)$/.exec(String((parsed as { url?: unknown } | undefined)?.url ?? ''))?.[1];
+    if (link) issuedSecrets.add(link);
     expect(res.headers.get('x-request-id'), `${method} ${path} has X-Request-Id`).toBeTruthy();
     expect(res.status, `${method} ${path} never answers 500: ${text}`).toBeLessThan(500);
     if (res.status >= 400) {

@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, databaseLocation, loadConfig } from '../../config.js';
-import { auditKey } from '../../services/audit-log.js';
-import { verifyAuditLog } from '../../services/audit-verify.js';
 import type { KyselyStore } from '../../storage/kysely-store.js';
-import { loadOrCreatePeppers } from '../../storage/pepper-file.js';
-import { databaseFailure, openDatabase, openSqliteReadOnly } from '../database-access.js';
 import { databaseUrlOption, describeDatabase } from '../database-url.js';
 import { CliError, type CliIo, UsageError } from '../io.js';
 
@@ -69,6 +65,13 @@ async function verify(io: CliIo, options: VerifyOptions): Promise<void> {
       suggestion: 'give the one the servers use with --pepper-file or KEYPLANE_PEPPER_FILE',
     });
   }
+  // The audit and database code loads when the command runs, not whenever the CLI starts.
+  const [{ auditKey }, { verifyAuditLog }, { loadOrCreatePeppers }, { databaseFailure, openDatabase, openSqliteReadOnly }] = await Promise.all([
+    import('../../services/audit-log.js'),
+    import('../../services/audit-verify.js'),
+    import('../../storage/pepper-file.js'),
+    import('../database-access.js'),
+  ]);
   let key: Buffer;
   try {
     key = auditKey(loadOrCreatePeppers(pepperFile));

@@ -4,18 +4,14 @@ import type { Command } from 'commander';
 import { ConfigError, databaseLocation, loadConfig } from '../../config.js';
 import { copyDatabase, inspectDatabaseCopy, type TableComparison, type TableRows } from '../../services/database-copy.js';
 import type { Store } from '../../storage/store.js';
-import {
-  checkMigrationsKnown,
-  databaseFailure,
-  knownMigrations,
-  openDatabase,
-  openSqliteReadOnly,
-  rootCause,
-} from '../database-access.js';
 import { databaseUrlOption, describeDatabase, sqlitePathOption } from '../database-url.js';
 import { CliError, type CliIo, UsageError } from '../io.js';
 import { copyProgressRenderer, tableLabel } from '../progress.js';
 import { renderTable } from '../table.js';
+
+// The database code (drivers, migrations, and the server they come with) loads when a db command
+// runs, not whenever the CLI starts.
+const databaseAccess = () => import('../database-access.js');
 
 interface MigrateOptions {
   databaseUrl?: string;
@@ -90,6 +86,7 @@ function migrateTarget(io: CliIo, options: MigrateOptions): string {
 
 async function migrate(io: CliIo, options: MigrateOptions): Promise<void> {
   const url = migrateTarget(io, options);
+  const { checkMigrationsKnown, databaseFailure, knownMigrations, openDatabase } = await databaseAccess();
   io.stdout.write(`Database: ${describeDatabase(url)}\n`);
   const store = await openDatabase(url, 'the database', { migrate: false });
   let before: string[];
@@ -126,6 +123,7 @@ async function copy(io: CliIo, options: CopyOptions): Promise<void> {
   }
   const shownDestination = describeDatabase(destinationUrl);
 
+  const { openDatabase, openSqliteReadOnly } = await databaseAccess();
   const source = await openSqliteReadOnly(sourcePath);
   try {
     io.stdout.write(`Source:      sqlite:${sourcePath} (opened read-only)\nDestination: ${shownDestination}\n`);
@@ -148,6 +146,7 @@ async function copyInto(
   where: { sourcePath: string; destinationUrl: string },
 ): Promise<void> {
   const shownDestination = describeDatabase(where.destinationUrl);
+  const { databaseFailure, rootCause } = await databaseAccess();
   const plan = await inspectDatabaseCopy(source, destination).catch((error: unknown) => {
     throw databaseFailure(error, 'the destination database', where.destinationUrl);
   });

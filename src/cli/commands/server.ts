@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { ConfigError, type ConfigInput, configVariables } from '../../config.js';
+import { existsSync } from 'node:fs';
+import { ConfigError, type ConfigInput, configVariables, databaseLocation, loadConfig } from '../../config.js';
+import { databaseUrlOption } from '../database-url.js';
+import { type OutputFormat, outputOption, printDone } from '../output.js';
 import { CliError, type CliIo, UsageError } from '../io.js';
 
 const flags = {
@@ -35,6 +38,83 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       ['', 'Environment variables:', ...Object.entries(configVariables).map(([name, text]) => `  ${name.padEnd(width)}  ${text}`)].join('\n'),
     )
     .action((options: StartOptions) => start(io, options));
+
+  server
+    .command('set-password')
+    .summary("set a user's console password directly in the database (recovery)")
+    .description(
+      "Set a user's console password in the database, for when nobody can sign in (the first admin's\n" +
+        'password is lost, say). Every console session of that user ends. The password is asked for without\n' +
+        'echo on a terminal, or read from standard input (one line) otherwise; it is never a flag.',
+    )
+    .requiredOption('--email <email>', 'the email of the user')
+    .option('--database-url <url>', 'sqlite:<path> or postgres://… (default: KEYPLANE_DATABASE_URL, else sqlite:<data dir>/keyplane.db)')
+    .option('--data-dir <dir>', 'the data directory whose keyplane.db to use (default: KEYPLANE_DATA_DIR, else ./.keyplane)')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      ['', 'Examples:', '  keyplane server set-password --email admin@keyplane.local', '  printf %s "$NEW_PASSWORD" | keyplane server set-password --email ops@example.com'].join('\n'),
+    )
+    .action((options: SetPasswordOptions) => setPassword(io, options));
+}
+
+interface SetPasswordOptions {
+  email: string;
+  output: OutputFormat;
+  databaseUrl?: string;
+  dataDir?: string;
+}
+
+async function readNewPassword(io: CliIo): Promise<string> {
+  if (io.ask) {
+    const first = await io.ask('New password: ', { hidden: true });
+    const again = await io.ask('Repeat it: ', { hidden: true });
+    if (first !== again) throw new UsageError('the two passwords differ');
+    return first;
+  }
+  if (io.readStdin) return (await io.readStdin()).replace(/\r?\n$/, '');
+  throw new UsageError('no password given', 'run it on a terminal, or pipe the password to standard input');
+}
+
+async function setPassword(io: CliIo, options: SetPasswordOptions): Promise<void> {
+  let databaseUrl: string;
+  try {
+    databaseUrl = loadConfig({
+      KEYPLANE_DATA_DIR: options.dataDir ?? io.env.KEYPLANE_DATA_DIR,
+      KEYPLANE_DATABASE_URL: options.databaseUrl === undefined ? io.env.KEYPLANE_DATABASE_URL : databaseUrlOption(options.databaseUrl, '--database-url'),
+    }).databaseUrl;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  // A mistyped --data-dir must not leave a new, empty database behind it.
+  const location = databaseLocation(databaseUrl);
+  if (location.kind === 'sqlite' && !existsSync(location.path)) {
+    throw new CliError(`there is no database at ${location.path}`, { suggestion: 'give the data directory the server uses with --data-dir or KEYPLANE_DATA_DIR' });
+  }
+  const password = await readNewPassword(io);
+  const [{ openDatabase, databaseFailure }, { setPasswordByEmail }, { checkPassword }, { KeyplaneError }] = await Promise.all([
+    import('../database-access.js'),
+    import('../../services/console-sessions.js'),
+    import('../../services/passwords.js'),
+    import('../../domain/errors.js'),
+  ]);
+  try {
+    checkPassword('/password', password);
+  } catch (error) {
+    if (error instanceof KeyplaneError) throw new UsageError(error.detail.replace('/password', 'the password'));
+    throw error;
+  }
+  const store = await openDatabase(databaseUrl, 'the database');
+  try {
+    const user = await setPasswordByEmail(store, options.email, password).catch((error: unknown) => {
+      if (error instanceof KeyplaneError) throw new CliError(error.detail);
+      throw databaseFailure(error, 'the database', databaseUrl);
+    });
+    printDone(io, options.output, `Password set for ${user.email} (${user.id}); their console sessions have ended.`, { id: user.id, email: user.email });
+  } finally {
+    await store.close();
+  }
 }
 
 async function start(io: CliIo, options: StartOptions): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { leakPolicyOf } from '../../services/organizations.js';
 import type { Organization } from '../../storage/schema.js';
 import type { AppEnv } from '../types.js';
 import { objectMeta } from './common.js';
@@ -12,5 +13,7 @@ export function presentOrganization(c: Context<AppEnv>, org: Organization) {
     display_name: org.displayName,
     /** Keyplane extension: deleting a principal whose keys were used in the last 7 days needs `?force=true`. */
     keyplane_in_use_guard: org.inUseGuard === 1,
+    /** Keyplane extension: what a leak report (POST /v1/leaks) does to a live key, `revoke` or `notify`. */
+    keyplane_leak_policy: leakPolicyOf(org),
   };
 }

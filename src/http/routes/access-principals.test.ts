@@ -219,7 +219,7 @@ describe('which API keys each role may manage: the list and the single key agree
     expect(all.length).toBeGreaterThanOrEqual(30);
     const label = Object.fromEntries(Object.entries(keys).map(([l, id]) => [id, l]));
     for (const [name, p] of Object.entries(who)) {
-      const caller = await callerFor(ctx, { principalId: p.id, principalKind: p.id.startsWith('sa-') ? 'ServiceAccount' : 'User', keyId: p.auth.key });
+      const caller = await callerFor(ctx, { via: 'key', principalId: p.id, principalKind: p.id.startsWith('sa-') ? 'ServiceAccount' : 'User', keyId: p.auth.key });
       const byRule = new Set(rows.filter((k) => mayManage(ctx, caller, k)).map((k) => k.id));
       const listed = new Set(await listedKeys(kp, p.auth));
       const readable = new Set<string>();

@@ -31,6 +31,14 @@ function filterOf(c: Context<AppEnv>): AuditEventFilter {
   };
 }
 
+/** `newest_first` pages down from the latest event; the default stays oldest first. */
+function newestFirstParam(c: Context<AppEnv>): boolean {
+  const value = queryParam(c, 'order');
+  if (value === undefined || value === 'oldest_first') return false;
+  if (value === 'newest_first') return true;
+  throw new KeyplaneError('invalid_filter', 'order must be oldest_first or newest_first', { source: { parameter: 'order' } });
+}
+
 function followParam(c: Context<AppEnv>): boolean {
   const value = queryParam(c, 'follow')?.toLowerCase();
   if (value === undefined || value === 'false') return false;
@@ -43,7 +51,7 @@ export function registerAuditEventRoutes(api: Api): void {
     {
       method: 'get',
       path: '/audit/v1/events',
-      summary: 'List audit events, oldest first, or follow them as server-sent events (follow=true)',
+      summary: 'List audit events, oldest first unless order=newest_first, or follow them as server-sent events (follow=true)',
       tag: TAG,
       query: [
         { name: 'method', description: 'Only events of this method name (CreateAPIKey, GetAPIKeys, kafka.Authentication, …)' },
@@ -53,6 +61,7 @@ export function registerAuditEventRoutes(api: Api): void {
         { name: 'type', description: 'Only events of this CloudEvents type' },
         { name: 'since', description: 'Only events at or after this RFC 3339 time' },
         { name: 'until', description: 'Only events before this RFC 3339 time' },
+        { name: 'order', description: 'oldest_first (the default) or newest_first; follow=true reads oldest first only' },
         { name: 'page_size', description: `Items per page, default 10, at most ${MAX_AUDIT_PAGE_SIZE}` },
         { name: 'page_token', description: 'From metadata.next of the previous page' },
         {
@@ -66,7 +75,13 @@ export function registerAuditEventRoutes(api: Api): void {
     async (c) => {
       const filter = filterOf(c);
       const follow = followParam(c);
-      const page = readPage(c, MAX_AUDIT_PAGE_SIZE);
+      const newestFirst = newestFirstParam(c);
+      if (follow && newestFirst) {
+        throw new KeyplaneError('invalid_filter', 'follow=true streams events as they come, oldest first; leave out order=newest_first', {
+          source: { parameter: 'order' },
+        });
+      }
+      const page = { ...readPage(c, MAX_AUDIT_PAGE_SIZE), newestFirst };
       const services = c.get('services');
       const caller = await callerOf(c);
       if (!follow) {

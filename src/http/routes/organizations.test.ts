@@ -23,6 +23,7 @@ function expectOrganization(body: any) {
     },
     display_name: expect.stringMatching(/^[^<>#%'*^`{|}~"]{1,31}$/),
     keyplane_in_use_guard: expect.any(Boolean),
+    keyplane_leak_policy: expect.stringMatching(/^(revoke|notify)$/),
   });
 }
 
@@ -87,6 +88,27 @@ describe('organizations', () => {
     expect(on.body).toMatchObject({ display_name: 'Acme', keyplane_in_use_guard: true });
     const off = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { keyplane_in_use_guard: false } });
     expect(off.body.keyplane_in_use_guard).toBe(false);
+  });
+
+  it("changes Keyplane's leak policy (revoke by default) only to revoke or notify", async () => {
+    expect((await kp.call('GET', `/org/v2/organizations/${orgId}`)).body.keyplane_leak_policy).toBe('revoke');
+    const notify = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { keyplane_leak_policy: 'notify' } });
+    expect(notify.status).toBe(200);
+    expectOrganization(notify.body);
+    expect(notify.body).toMatchObject({ display_name: 'Acme', keyplane_leak_policy: 'notify' });
+    expect((await kp.call('GET', `/org/v2/organizations/${orgId}`)).body.keyplane_leak_policy).toBe('notify');
+    expect((await kp.call('GET', '/org/v2/organizations')).body.data[0].keyplane_leak_policy).toBe('notify');
+    const untouched = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { keyplane_in_use_guard: false, keyplane_leak_policy: null } });
+    expect(untouched.body.keyplane_leak_policy).toBe('notify');
+    for (const bad of ['delete', 'REVOKE', '', 1, true]) {
+      const res = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { display_name: 'Changed', keyplane_leak_policy: bad } });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.body.errors[0]).toMatchObject({ code: 'bad_request', source: { pointer: '/keyplane_leak_policy' } });
+    }
+    const current = (await kp.call('GET', `/org/v2/organizations/${orgId}`)).body;
+    expect(current).toMatchObject({ display_name: 'Acme', keyplane_leak_policy: 'notify' });
+    const revoke = await kp.call('PATCH', `/org/v2/organizations/${orgId}`, { body: { keyplane_leak_policy: 'revoke' } });
+    expect(revoke.body.keyplane_leak_policy).toBe('revoke');
   });
 
   it('needs valid credentials', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getOrganization, listOrganizations, updateOrganization } from '../../services/organizations.js';
+import { getOrganization, LEAK_POLICIES, listOrganizations, updateOrganization } from '../../services/organizations.js';
 import type { Api } from '../api.js';
 import { readJson } from '../body.js';
 import { callerOf } from '../caller.js';
@@ -12,6 +12,8 @@ const updateBody = z.object({
   display_name: z.string().nullish(),
   /** A Keyplane extension: Confluent's schema lets an organization carry extra fields. */
   keyplane_in_use_guard: z.boolean().nullish(),
+  /** A Keyplane extension: what POST /v1/leaks does to a live key. */
+  keyplane_leak_policy: z.enum(LEAK_POLICIES).nullish(),
 });
 
 export function registerOrganizationRoutes(api: Api): void {
@@ -50,7 +52,8 @@ export function registerOrganizationRoutes(api: Api): void {
     {
       method: 'patch',
       path: '/org/v2/organizations/{id}',
-      summary: "Change the organization's display name or Keyplane's in-use guard (keyplane_in_use_guard)",
+      summary:
+        "Change the organization's display name, Keyplane's in-use guard (keyplane_in_use_guard) or its leak policy (keyplane_leak_policy: revoke or notify)",
       tag: TAG,
       body: updateBody,
       responses: { 200: 'The organization after the change' },
@@ -60,6 +63,7 @@ export function registerOrganizationRoutes(api: Api): void {
       const org = await updateOrganization(c.get('services'), await callerOf(c), c.req.param('id')!, {
         displayName: body.display_name ?? undefined,
         inUseGuard: body.keyplane_in_use_guard ?? undefined,
+        leakPolicy: body.keyplane_leak_policy ?? undefined,
       });
       return c.json(presentOrganization(c, org));
     },
