@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, type ConfigInput, loadConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -77,6 +77,8 @@ function announceInitialCredentials(initial: Keyplane['initialCredentials'], con
       ...saved,
       '',
     ].join('\n');
+    // On PostgreSQL nothing else needs the data directory, so it may not exist yet.
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, text, { mode: 0o600 });
     chmodSync(file, 0o600);
   }

@@ -2,33 +2,45 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { z } from 'zod';
 import { CliError } from './io.js';
 
-const storedApiKey = z.object({ secret: z.string(), resource: z.string() });
+function configSchema(zod: typeof z) {
+  const storedApiKey = zod.object({ secret: zod.string(), resource: zod.string() });
+  const context = zod.object({
+    url: zod.string(),
+    api_key: zod.string(),
+    api_secret: zod.string(),
+    /** The owner of the login key (u-… or sa-…), for `--current-user` and keys made for oneself. */
+    principal: zod.string().optional(),
+    /** Set by `environment use`; the default for commands that need an environment. */
+    environment: zod.string().optional(),
+    /** Secrets saved by `api-key store`, `create` and `rotate`, by key id. */
+    api_keys: zod.record(zod.string(), storedApiKey).default({}),
+    /** The active key per resource, set by `api-key use`. */
+    active_api_keys: zod.record(zod.string(), zod.string()).default({}),
+  });
+  return zod.object({
+    current_context: zod.string().optional(),
+    contexts: zod.record(zod.string(), context).default({}),
+  });
+}
 
-const context = z.object({
-  url: z.string(),
-  api_key: z.string(),
-  api_secret: z.string(),
-  /** The owner of the login key (u-… or sa-…), for `--current-user` and keys made for oneself. */
-  principal: z.string().optional(),
-  /** Set by `environment use`; the default for commands that need an environment. */
-  environment: z.string().optional(),
-  /** Secrets saved by `api-key store`, `create` and `rotate`, by key id. */
-  api_keys: z.record(z.string(), storedApiKey).default({}),
-  /** The active key per resource, set by `api-key use`. */
-  active_api_keys: z.record(z.string(), z.string()).default({}),
-});
+export type CliConfig = z.infer<ReturnType<typeof configSchema>>;
+export type ContextConfig = CliConfig['contexts'][string];
+export type StoredApiKey = ContextConfig['api_keys'][string];
 
-const configFile = z.object({
-  current_context: z.string().optional(),
-  contexts: z.record(z.string(), context).default({}),
-});
+let schema: ReturnType<typeof configSchema> | undefined;
 
-export type StoredApiKey = z.infer<typeof storedApiKey>;
-export type ContextConfig = z.infer<typeof context>;
-export type CliConfig = z.infer<typeof configFile>;
+/**
+ * The schema, built when a config is first read: zod takes a fifth of the CLI's start-up, and
+ * commands that never read the config (scan, --help) need not load it.
+ */
+function configFile(): ReturnType<typeof configSchema> {
+  schema ??= configSchema((createRequire(import.meta.url)('zod') as { z: typeof z }).z);
+  return schema;
+}
 
 /** `$KEYPLANE_CONFIG_DIR/config.json`, else `~/.keyplane/config.json`. */
 export function configPath(env: Record<string, string | undefined>): string {
@@ -51,7 +63,7 @@ export function readConfig(path: string): CliConfig {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if (error instanceof CliError) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return configFile.parse({});
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return configFile().parse({});
     throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
   }
   let json: unknown;
@@ -60,7 +72,7 @@ export function readConfig(path: string): CliConfig {
   } catch {
     throw new CliError(`${path} is not valid JSON`, { suggestion: 'fix it, or delete it and run "keyplane login" again' });
   }
-  const parsed = configFile.safeParse(json);
+  const parsed = configFile().safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new CliError(`${path} is not a Keyplane config: ${issue.path.join('.') || 'the file'}: ${issue.message}`, {
