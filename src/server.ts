@@ -15,7 +15,7 @@ import { createLogger, type Logger } from './logger.js';
 import { type AuthenticationObserver, observeAll } from './services/authentication-events.js';
 import { type BootstrapResult, bootstrap, checkBootstrapCredentials } from './services/bootstrap.js';
 import { createAuditTrail } from './services/audit-log.js';
-import { consoleKey } from './services/console-sessions.js';
+import { consoleKey, deleteEndedSessions } from './services/console-sessions.js';
 import { prepareDummyHash } from './services/passwords.js';
 import { createContext, type ServiceContext } from './services/context.js';
 import { defaultInvalidationOptions, startKeyInvalidation } from './services/key-invalidation.js';
@@ -25,6 +25,9 @@ import { loadOrCreatePeppers } from './storage/pepper-file.js';
 import { openPostgresStore } from './storage/postgres/open-postgres.js';
 import { openSqliteStore } from './storage/sqlite/open-sqlite.js';
 import { describeDriverError } from './storage/store.js';
+
+/** How often ended console sessions are deleted. */
+const SESSION_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface Keyplane {
   services: ServiceContext;
@@ -126,6 +129,18 @@ export async function createKeyplane(
       });
       stops.push(() => retention.stop());
     }
+    // Sessions are deleted when presented after their end; this catches those never presented again.
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const sweepSessions = () => {
+      sweeping = deleteEndedSessions(store, new Date()).catch(warnOf('deleting ended console sessions failed; tried again in an hour'));
+    };
+    sweepSessions();
+    const sessionSweep = setInterval(sweepSessions, SESSION_SWEEP_INTERVAL_MS);
+    sessionSweep.unref();
+    stops.push(async () => {
+      clearInterval(sessionSweep);
+      await sweeping;
+    });
     const audit = new AuditRecorder(store, trail, crn, {
       ...defaultBatcherOptions,
       onError: warnOf('audit events not written; kept for the next attempt'),

@@ -1,6 +1,6 @@
 import { AuthenticationBatcher, Batcher, type BatcherOptions } from '../dataplane/authentication-batcher.js';
 import type { AuditRecording } from '../http/audit.js';
-import { appendAuditEvents, appendInTransaction, type AuditTrail } from '../services/audit-log.js';
+import { announceCommitted, appendAuditEvents, appendInTransaction, type AuditTrail } from '../services/audit-log.js';
 import type { ServiceContext } from '../services/context.js';
 import type { Store } from '../storage/store.js';
 import { authenticationDraft } from './authentication.js';
@@ -39,8 +39,7 @@ export class AuditRecorder implements AuditRecording {
   }
 
   committed(events: readonly AuditCloudEvent[]): void {
-    if (events.length === 0) return;
-    for (const listener of this.trail.listeners) listener.appended(events);
+    announceCommitted(this.trail, events);
   }
 
   /** Writes everything still held. */

@@ -34,6 +34,12 @@ export function createAuditTrail(peppers: Peppers, source: string): AuditTrail {
   return { chainId: randomUUID(), key: auditKey(peppers), source, listeners: [] };
 }
 
+/** Tells the trail's listeners of events whose transaction has committed (sinks, live followers). */
+export function announceCommitted(trail: AuditTrail | undefined, events: readonly AuditCloudEvent[]): void {
+  if (events.length === 0 || !trail) return;
+  for (const listener of trail.listeners) listener.appended(events);
+}
+
 const SEQ_DIGITS = 12;
 
 /**

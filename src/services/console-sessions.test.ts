@@ -8,6 +8,7 @@ import { bootstrap } from './bootstrap.js';
 import {
   consoleKey,
   csrfTokenMatches,
+  deleteEndedSessions,
   endUserSessions,
   LAST_SEEN_RESOLUTION_MS,
   resolveSession,
@@ -85,6 +86,17 @@ describe('console sessions', () => {
     clock += SESSION_IDLE_MS;
     expect(await resolveSession(ctx, session.token)).toBeUndefined();
     expect(await store.count('consoleSessions', {})).toBe(0);
+  });
+
+  it('sweeps the sessions that ended without being presented again, and only those', async () => {
+    const ended = await signedIn();
+    clock += SESSION_IDLE_MS / 2;
+    const live = await signedIn();
+    clock += SESSION_IDLE_MS / 2 + 1;
+    expect(await deleteEndedSessions(store, new Date(clock))).toBe(1);
+    expect(await store.count('consoleSessions', {})).toBe(1);
+    expect(await resolveSession(ctx, live.token)).toBeDefined();
+    expect(await resolveSession(ctx, ended.token)).toBeUndefined();
   });
 
   it('refuses malformed and unknown tokens without a lookup error', async () => {

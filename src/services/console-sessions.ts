@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type AuditDraft, type AuditResult, MANAGEMENT_EVENT_TYPE } from '../audit/cloud-event.js';
 import { badField, KeyplaneError } from '../domain/errors.js';
 import type { User } from '../storage/schema.js';
 import type { Store } from '../storage/store.js';
+import { announceCommitted, appendInTransaction } from './audit-log.js';
 import type { AuthenticationEvent } from './authentication-events.js';
 import type { ServiceContext, SessionActor } from './context.js';
 import { checkPassword, hashPassword, verifyPassword } from './passwords.js';
@@ -159,8 +161,63 @@ export async function sessionIsLive(ctx: ServiceContext, sessionId: string): Pro
   return row !== undefined && row.expiresAt > ctx.now().toISOString();
 }
 
-export async function signOut(ctx: ServiceContext, actor: SessionActor): Promise<void> {
-  await ctx.store.delete('consoleSessions', actor.sessionId);
+/**
+ * Deletes the sessions that have ended by `now`. A session is also deleted when it is presented
+ * after its end; this catches the ones that never are. Returns how many went.
+ */
+export async function deleteEndedSessions(store: Store, now: Date): Promise<number> {
+  return (await store.deleteWhere('consoleSessions', { before: { expiresAt: now.toISOString() } })).length;
+}
+
+/** Where a console call came from, for its audit record. */
+export interface ConsoleRequest {
+  requestId?: string;
+  clientAddress?: string;
+  userAgent?: string;
+}
+
+/** The audit record of a console call the signed-in user made on their own account. */
+function consoleEvent(
+  ctx: ServiceContext,
+  actor: SessionActor,
+  methodName: 'SignOut' | 'ChangePassword',
+  path: string,
+  request: ConsoleRequest,
+  result: AuditResult,
+): AuditDraft {
+  return {
+    type: MANAGEMENT_EVENT_TYPE,
+    time: ctx.now().getTime(),
+    data: {
+      serviceName: ctx.crn.organization(),
+      methodName,
+      resourceName: ctx.crn.user(actor.principalId),
+      authenticationInfo: { principal: `User:${actor.principalId}`, metadata: { mechanism: 'CONSOLE_SESSION', identifier: 'console-session' } },
+      requestMetadata: {
+        ...(request.requestId ? { requestId: request.requestId } : {}),
+        ...(request.clientAddress ? { clientAddress: request.clientAddress } : {}),
+        ...(request.userAgent ? { userAgent: request.userAgent.slice(0, 256) } : {}),
+      },
+      request: { method: 'POST', path },
+      result,
+    },
+  };
+}
+
+/** Writes a console call's record, with the change it records when there is one, in one transaction. */
+async function recordConsoleCall(ctx: ServiceContext, draft: AuditDraft, change: (tx: Store) => Promise<void> = async () => {}): Promise<void> {
+  const events = await ctx.store.transaction(async (tx) => {
+    await change(tx);
+    return ctx.audit ? appendInTransaction(tx, ctx.audit, [draft]) : [];
+  });
+  announceCommitted(ctx.audit, events);
+}
+
+export async function signOut(ctx: ServiceContext, actor: SessionActor, request: ConsoleRequest = {}): Promise<void> {
+  const draft = consoleEvent(ctx, actor, 'SignOut', '/console/v1/sign-out', request, { status: 'SUCCESS', httpStatus: 204 });
+  await recordConsoleCall(ctx, draft, async (tx) => {
+    await tx.delete('consoleSessions', actor.sessionId);
+  });
 }
 
 /** Ends every session of a user but `keep` (a stored id), within the caller's transaction. */
@@ -174,12 +231,23 @@ export async function endUserSessions(store: Store, userId: string, keep?: strin
  * Changes the signed-in user's password when `current` is right; every other session of the
  * user ends in the same transaction. A wrong current password is a 400 naming it.
  */
-export async function changePassword(ctx: ServiceContext, actor: SessionActor, current: string, next: string): Promise<{ ok: boolean }> {
+export async function changePassword(
+  ctx: ServiceContext,
+  actor: SessionActor,
+  current: string,
+  next: string,
+  request: ConsoleRequest = {},
+): Promise<{ ok: boolean }> {
   checkPassword('/new_password', next);
+  const path = '/console/v1/password';
   const user = await ctx.store.get('users', actor.principalId);
-  if (!(await verifyPassword(current, user?.passwordHash)) || !user) return { ok: false };
+  if (!(await verifyPassword(current, user?.passwordHash)) || !user) {
+    const refused = { status: 'FAILURE', httpStatus: 400, errorCode: 'bad_request', message: 'wrong current password' } as const;
+    await recordConsoleCall(ctx, consoleEvent(ctx, actor, 'ChangePassword', path, request, refused));
+    return { ok: false };
+  }
   const passwordHash = await hashPassword(next, ctx.randomBytes);
-  await ctx.store.transaction(async (tx) => {
+  await recordConsoleCall(ctx, consoleEvent(ctx, actor, 'ChangePassword', path, request, { status: 'SUCCESS', httpStatus: 204 }), async (tx) => {
     const updated = await tx.update('users', user.id, { passwordHash, updatedAt: ctx.now().toISOString() });
     if (!updated) throw new KeyplaneError('user_not_found', `User '${user.id}' was not found`);
     await endUserSessions(tx, user.id, actor.sessionId);

@@ -1,4 +1,4 @@
-import { type AuditCloudEvent, type AuditDraft, MANAGEMENT_EVENT_TYPE } from '../audit/cloud-event.js';
+import { type AuditDraft, MANAGEMENT_EVENT_TYPE } from '../audit/cloud-event.js';
 import { badField, KeyplaneError } from '../domain/errors.js';
 import { checkSecret } from '../domain/secret.js';
 import { checkText } from '../domain/text.js';
@@ -6,7 +6,7 @@ import { findSecrets } from '../scanner/find-secrets.js';
 import type { ApiKey } from '../storage/schema.js';
 import { type Caller, listAll, principalName } from './access.js';
 import { judgeKey, keyRule } from './api-keys.js';
-import { appendInTransaction } from './audit-log.js';
+import { announceCommitted, appendInTransaction } from './audit-log.js';
 import type { ServiceContext } from './context.js';
 import { removeApiKeys } from './key-removal.js';
 import { type LeakPolicy, leakPolicyOf } from './organizations.js';
@@ -255,10 +255,6 @@ function reportEvent(
   };
 }
 
-function committed(ctx: ServiceContext, events: readonly AuditCloudEvent[]): void {
-  if (events.length === 0 || !ctx.audit) return;
-  for (const listener of ctx.audit.listeners) listener.appended(events);
-}
 
 interface LiveReport {
   key: ApiKey;
@@ -294,7 +290,7 @@ async function actOn(ctx: ServiceContext, live: readonly LiveReport[], reporter:
     }
     return { statuses, events: trail && drafts.length > 0 ? await appendInTransaction(tx, trail, drafts) : [] };
   });
-  committed(ctx, events);
+  announceCommitted(ctx.audit, events);
   return statuses;
 }
 

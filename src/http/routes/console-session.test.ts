@@ -37,6 +37,12 @@ function asSession(session: Session, options: CallOptions & { csrf?: boolean } =
   };
 }
 
+/** The stored audit events of a console method, oldest first. */
+async function consoleEvents(method: 'SignOut' | 'ChangePassword'): Promise<any[]> {
+  const rows = await kp.keyplane.services.store.list('auditEvents', { method }, { limit: 1000, total: false });
+  return rows.items.map((r) => JSON.parse(r.data));
+}
+
 async function userWithPassword(email: string, password: string): Promise<string> {
   const invited = await kp.call('POST', '/iam/v2/invitations', { body: { email } });
   expect(invited.status, invited.text).toBe(201);
@@ -190,6 +196,13 @@ describe('console sign-in', () => {
     const api = await kp.call('GET', '/iam/v2/service-accounts', asSession(session));
     expect(api.status).toBe(401);
     expect(api.body.errors[0].code).toBe('session_invalid');
+    const [event] = await consoleEvents('SignOut');
+    expect(event.data).toMatchObject({
+      resourceName: kp.keyplane.services.crn.user(kp.admin.userId),
+      authenticationInfo: { principal: `User:${kp.admin.userId}`, metadata: { mechanism: 'CONSOLE_SESSION' } },
+      request: { method: 'POST', path: '/console/v1/sign-out' },
+      result: { status: 'SUCCESS', httpStatus: 204 },
+    });
   });
 
   it('ends a session after 8 idle hours, and 7 days after sign-in however it is used', async () => {
@@ -220,7 +233,7 @@ describe('console sign-in', () => {
     const first = 'first-password-123';
     const second = 'second-password-456';
     issuedSecrets.add(second);
-    await userWithPassword(email, first);
+    const userId = await userWithPassword(email, first);
     const a = await signIn(kp, email, first);
     const b = await signIn(kp, email, first);
 
@@ -239,6 +252,12 @@ describe('console sign-in', () => {
     const old = await kp.call('POST', '/console/v1/sign-in', { auth: false, body: { email, password: first } });
     expect(old.status).toBe(401);
     await signIn(kp, email, second);
+    // The refusal and the change are both in the audit log, with neither password.
+    const changes = (await consoleEvents('ChangePassword')).filter((e) => e.data.authenticationInfo.principal === `User:${userId}`);
+    expect(changes.map((e) => e.data.result.status)).toEqual(['FAILURE', 'SUCCESS']);
+    const text = JSON.stringify(changes);
+    expect(text).not.toContain(first);
+    expect(text).not.toContain(second);
   });
 
   it('ends the sessions of a deleted user', async () => {

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { KeyplaneError } from '../../domain/errors.js';
 import { checkEmail } from '../../domain/text.js';
 import { secondsUntilToken } from '../../domain/token-bucket.js';
-import { changePassword, reportRefusedSignIn, signIn, signOut, wrongCurrentPassword } from '../../services/console-sessions.js';
+import {
+  type ConsoleRequest,
+  changePassword,
+  reportRefusedSignIn,
+  signIn,
+  signOut,
+  wrongCurrentPassword,
+} from '../../services/console-sessions.js';
 import { checkPassword } from '../../services/passwords.js';
 import type { User } from '../../storage/schema.js';
 import type { Api } from '../api.js';
@@ -86,6 +93,12 @@ function reserveSignIn(c: Context<AppEnv>, email: string): { finish(failed: bool
   throw new KeyplaneError('too_many_requests', `Too many failed sign-ins; retry in ${seconds} s`, { retryAfterSeconds: seconds });
 }
 
+/** Where the call came from, for its audit record. */
+function consoleRequestOf(c: Context<AppEnv>): ConsoleRequest {
+  const userAgent = c.req.header('user-agent');
+  return { requestId: c.get('requestId'), clientAddress: peerAddress(c), ...(userAgent ? { userAgent } : {}) };
+}
+
 /** The body of sign-in, GET session and invitation accept. */
 export function sessionBody(c: Context<AppEnv>, session: { user: User; csrfToken: string; expiresAt: string }) {
   return {
@@ -155,7 +168,7 @@ export function registerConsoleSessionRoutes(api: Api): void {
     },
     async (c) => {
       const { session } = await requireSession(c, { csrf: true });
-      await signOut(c.get('services'), session.actor);
+      await signOut(c.get('services'), session.actor, consoleRequestOf(c));
       clearSessionCookie(c);
       return c.body(null, 204);
     },
@@ -179,7 +192,7 @@ export function registerConsoleSessionRoutes(api: Api): void {
       const attempt = reserveSignIn(c, session.user.email);
       let result: { ok: boolean };
       try {
-        result = await changePassword(c.get('services'), session.actor, body.current_password, body.new_password);
+        result = await changePassword(c.get('services'), session.actor, body.current_password, body.new_password, consoleRequestOf(c));
       } catch (error) {
         attempt.finish(false);
         throw error;
