@@ -27,6 +27,10 @@ describe('the server OpenAPI document', () => {
     );
     expect([...served].sort()).toEqual([...documented].sort());
     expect(served.size).toBeGreaterThan(20);
+    // Management calls take a Cloud API key or a console session; sign-in itself takes neither.
+    expect(doc.security).toEqual([{ basic: [] }, { session: [] }]);
+    expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'keyplane_session' });
+    expect(doc.paths['/console/v1/sign-in'].post.security).toEqual([]);
   });
 
   it('gives request bodies schemas that compile', async () => {

@@ -133,11 +133,19 @@ export function openApiDocument(operations: Operation[], publicUrl: string, vers
       description: "API keys, service accounts and access; compatible with Confluent Cloud's management API.",
     },
     servers: [{ url: publicUrl }],
-    security: [{ basic: [] }],
+    // Either scheme authenticates a management call: a Cloud API key, or a console session.
+    security: [{ basic: [] }, { session: [] }],
     paths,
     components: {
       securitySchemes: {
         basic: { type: 'http', scheme: 'basic', description: 'A Cloud API key as the user name and its secret as the password' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'keyplane_session',
+          description:
+            'A console session from POST /console/v1/sign-in; a call that changes anything also sends the session\'s csrf_token as X-CSRF-Token',
+        },
       },
       schemas: { Failure: failureSchema },
     },
