@@ -78,10 +78,13 @@ test('an admin creates a service account and a key for it on a Kafka cluster, th
     expect(await page.content()).not.toContain(secret);
     const kept = await page.evaluate(() => JSON.stringify([window.history.state, { ...sessionStorage }, { ...localStorage }, document.cookie]));
     expect(kept).not.toContain(secret);
+    // Complete replaced the create page in the history: Back does not land on a live create form.
     await page.goBack();
-    await expect(page.getByRole('heading', { level: 1, name: 'Create API key' })).toBeVisible();
+    await expect(page).not.toHaveURL(/\/api-keys\/new/);
+    await expect(page.getByRole('heading', { level: 1, name: clusterName })).toBeVisible();
     expect(await page.content()).not.toContain(secret);
     await page.goForward();
+    await expect(page).toHaveURL(new RegExp(`/environments/${environmentId}/kafka/${clusterId}\\?tab=api-keys$`));
   });
 
   let other = '';
@@ -148,4 +151,81 @@ test('an admin creates a service account and a key for it on a Kafka cluster, th
     const session = await page.evaluate(async () => (await fetch('/console/v1/session')).status);
     expect(session).toBe(401);
   });
+});
+
+test('a key for a service account made inline: a failed create and its retry leave exactly one account', async ({ page }) => {
+  const accountName = unique('inline-app');
+  const accountsNamed = async () =>
+    (await rest<{ data: Array<{ id: string }> }>('GET', `/iam/v2/service-accounts?display_name=${encodeURIComponent(accountName)}`)).data;
+  await signIn(page);
+  await page.goto('/api-keys/new?resource=cloud&return=/cloud-api-keys');
+  await page.getByRole('radio', { name: /Service account/ }).check();
+  await page.getByRole('radio', { name: 'Create a new one' }).check();
+  await page.getByLabel('Service account name').fill(accountName);
+  await page.getByLabel('Service account description').fill('made with its key');
+  // Over the server's 128-character limit: the account is made, then the key is refused.
+  await page.getByLabel('Description (optional)').fill('x'.repeat(200));
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('alert')).toContainText('description');
+  expect(await accountsNamed()).toHaveLength(1);
+  const [account] = await accountsNamed();
+  await expect(page.getByLabel('Service account', { exact: true })).toHaveValue(account!.id);
+
+  await page.getByLabel('Description (optional)').fill('inline account key');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const key = (await page.getByTestId('created-key').textContent()) ?? '';
+  expect(key).toMatch(/^[A-Z0-9]{16}$/);
+  expect(await accountsNamed()).toHaveLength(1);
+  const stored = await rest<{ spec: { owner: { id: string }; description: string } }>('GET', `/iam/v2/api-keys/${key}`);
+  expect(stored.spec).toMatchObject({ owner: { id: account!.id }, description: 'inline account key' });
+});
+
+test('Global and Tableflow keys are made, found and deleted on the Cloud API keys page', async ({ page }) => {
+  await signIn(page);
+  await page.goto('/cloud-api-keys');
+
+  await page.getByRole('region', { name: 'Cloud API keys' }).getByRole('link', { name: 'Add key' }).click();
+  const scope = page.getByLabel('Resource type');
+  await expect(scope.locator('option')).toHaveText(['Cloud resource management', 'Global (management API)']);
+  await scope.selectOption({ label: 'Global (management API)' });
+  await page.getByLabel('Description (optional)').fill('global key');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const globalKey = (await page.getByTestId('created-key').textContent()) ?? '';
+  expect((await rest<{ spec: { resource: { id: string; kind: string } } }>('GET', `/iam/v2/api-keys/${globalKey}`)).spec.resource).toMatchObject({
+    id: 'global',
+    kind: 'Global',
+  });
+  await page.getByLabel('I have saved my API key and secret').check();
+  await page.getByRole('button', { name: 'Complete' }).click();
+  await expect(page).toHaveURL(/\/cloud-api-keys$/);
+  const cloudKeys = page.getByRole('region', { name: 'Cloud API keys' });
+  await expect(cloudKeys.getByRole('row', { name: new RegExp(globalKey) })).toContainText('Global');
+
+  const tableflow = page.getByRole('region', { name: 'Tableflow API keys' });
+  await tableflow.getByRole('link', { name: 'Add key' }).click();
+  await expect(page.getByRole('group', { name: 'Scope' })).toContainText('Tableflow');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const tableflowKey = (await page.getByTestId('created-key').textContent()) ?? '';
+  expect((await rest<{ spec: { resource: { kind: string } } }>('GET', `/iam/v2/api-keys/${tableflowKey}`)).spec.resource.kind).toBe('Tableflow');
+  await page.getByLabel('I have saved my API key and secret').check();
+  await page.getByRole('button', { name: 'Complete' }).click();
+  await expect(tableflow.getByRole('row', { name: new RegExp(tableflowKey) })).toBeVisible();
+
+  await tableflow.getByRole('button', { name: `Edit description of ${tableflowKey}` }).click();
+  const edit = page.getByRole('dialog', { name: `Edit description of ${tableflowKey}` });
+  await edit.getByLabel('Description').fill('reads tables');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(tableflow.getByRole('row', { name: new RegExp(tableflowKey) })).toContainText('reads tables');
+
+  for (const [section, key] of [
+    [tableflow, tableflowKey],
+    [cloudKeys, globalKey],
+  ] as const) {
+    await section.getByRole('button', { name: `Delete ${key}` }).click();
+    await page.getByRole('alertdialog', { name: `Delete API key ${key}?` }).getByRole('button', { name: 'Delete key' }).click();
+    await expect(section.getByRole('row', { name: new RegExp(key) })).toHaveCount(0);
+    await expect(rest('GET', `/iam/v2/api-keys/${key}`)).rejects.toThrow(/404/);
+  }
+  // The deleted row's button is gone: focus went to the list, not to the page's body.
+  expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe('BODY');
 });

@@ -24,10 +24,14 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | undefined;
+let signedInUser: string | undefined;
 let onSignedOut: (() => void) | undefined;
+let recovering: Promise<boolean> | undefined;
 
-export function setCsrfToken(token: string | undefined): void {
-  csrfToken = token;
+/** The session changes are made in: its CSRF token and whose it is (undefined when signed out). */
+export function setSessionCredentials(session: { csrf_token: string; user: { id: string } } | undefined): void {
+  csrfToken = session?.csrf_token;
+  signedInUser = session?.user.id;
 }
 
 /** Called when a request is refused because the session ended (expired or signed out elsewhere). */
@@ -37,7 +41,43 @@ export function onSessionEnded(listener: (() => void) | undefined): void {
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+const SESSION_PATH = '/console/v1/session';
+const SIGN_OUT_PATH = '/console/v1/sign-out';
+
+/**
+ * After a 403 csrf_token_invalid: another tab may have signed in again, replacing the cookie.
+ * Reads the session once (shared by every request refused meanwhile): the same user's new token
+ * is taken and true returned; another user's session, or none, ends this tab's session.
+ */
+function recoverCsrfToken(): Promise<boolean> {
+  recovering ??= (async () => {
+    try {
+      const response = await fetch(SESSION_PATH, {
+        headers: { Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest' },
+        credentials: 'same-origin',
+      });
+      if (response.ok) {
+        const session = (await response.json()) as { csrf_token: string; user: { id: string } };
+        if (signedInUser !== undefined && session.user.id === signedInUser) {
+          setSessionCredentials(session);
+          return true;
+        }
+      }
+      if (response.ok || response.status === 401) {
+        setSessionCredentials(undefined);
+        onSignedOut?.();
+      }
+      return false;
+    } catch {
+      return false;
+    } finally {
+      recovering = undefined;
+    }
+  })();
+  return recovering;
+}
+
+export async function request<T>(method: Method, path: string, body?: unknown, retried = false): Promise<T> {
   // X-Requested-With: an unauthenticated call answers 401 without the browser's Basic sign-in prompt.
   const headers: Record<string, string> = { Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -64,7 +104,11 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
   if (!response.ok) {
     const item = (parsed as { errors?: FailureItem[] } | undefined)?.errors?.[0];
     const error = new ApiError(response.status, item, response.headers.get('Retry-After'));
-    if (response.status === 401 && error.code === 'session_invalid' && path !== '/console/v1/session') onSignedOut?.();
+    if (response.status === 403 && error.code === 'csrf_token_invalid' && !retried && (await recoverCsrfToken())) {
+      return request<T>(method, path, body, true);
+    }
+    // Sign-out answers for itself: a 401 there means the session is already gone, which it wanted.
+    if (response.status === 401 && error.code === 'session_invalid' && path !== SESSION_PATH && path !== SIGN_OUT_PATH) onSignedOut?.();
     throw error;
   }
   return parsed as T;
@@ -86,8 +130,24 @@ function sameOriginPath(link: string): string {
   return `${url.pathname}${url.search}`;
 }
 
-/** Every item of a paged list: the console searches, sorts and pages them itself. */
-export async function listAll<T>(path: string, query: Record<string, string | undefined> = {}, maxPages = 50): Promise<T[]> {
+/** The most items listAll reads (50 pages of 100). */
+export const LIST_LIMIT = 5000;
+
+const truncatedLists = new WeakSet<readonly unknown[]>();
+
+/** Whether a list stopped at LIST_LIMIT with more items left on the server. */
+export function isTruncated(items: readonly unknown[]): boolean {
+  return truncatedLists.has(items);
+}
+
+/** Marks `items` as cut off when `truncated`; returns it. */
+export function markTruncated<T>(items: T[], truncated: boolean): T[] {
+  if (truncated) truncatedLists.add(items);
+  return items;
+}
+
+/** Every item of a paged list, up to LIST_LIMIT (isTruncated says when more were left): the console searches, sorts and pages them itself. */
+export async function listAll<T>(path: string, query: Record<string, string | undefined> = {}, maxPages = LIST_LIMIT / 100): Promise<T[]> {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, value);
   if (!params.has('page_size')) params.set('page_size', '100');
@@ -98,7 +158,7 @@ export async function listAll<T>(path: string, query: Record<string, string | un
     items.push(...body.data);
     next = body.metadata.next ? sameOriginPath(body.metadata.next) : undefined;
   }
-  return items;
+  return markTruncated(items, next !== undefined);
 }
 
 export function q(value: string): string {

@@ -7,11 +7,25 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Runs `load` when `deps` change (and on reload); a late answer to an older call is dropped. */
+function sameDeps(a: DependencyList, b: DependencyList): boolean {
+  return a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
+}
+
+/**
+ * Runs `load` when `deps` change (and on reload); a late answer to an older call is dropped.
+ * New deps drop the data and error of the old ones at once; a reload keeps them until it answers.
+ */
 export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
+  const [loadedFor, setLoadedFor] = useState(deps);
+  if (!sameDeps(loadedFor, deps)) {
+    setLoadedFor(deps);
+    setData(undefined);
+    setError(undefined);
+    setLoading(true);
+  }
   const [generation, setGeneration] = useState(0);
   const latest = useRef(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what `load` depends on

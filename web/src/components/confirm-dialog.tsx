@@ -1,7 +1,7 @@
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useRef, useState } from 'react';
 import { ApiError } from '../api';
 import { useAction } from '../hooks';
-import { Dialog, ErrorMessage } from './ui';
+import { Dialog, ErrorMessage, focusAfterDelete } from './ui';
 
 interface ConfirmDialogProps {
   title: string;
@@ -23,8 +23,10 @@ interface ConfirmDialogProps {
 export function ConfirmDialog({ title, text, action, forceAction, run, onClose, onDone, disabled, children }: ConfirmDialogProps) {
   const confirm = useAction();
   const [inUse, setInUse] = useState(false);
+  // Once done, what the dialog was opened from is usually gone (a deleted row): focus goes to its list.
+  const completed = useRef(false);
   return (
-    <Dialog title={title} onClose={onClose} alert>
+    <Dialog title={title} onClose={onClose} alert returnFocus={(opener) => (completed.current ? focusAfterDelete(opener) : opener)}>
       <p>{text}</p>
       {children}
       <ErrorMessage error={confirm.error} />
@@ -44,6 +46,7 @@ export function ConfirmDialog({ title, text, action, forceAction, run, onClose, 
                 if (reason instanceof ApiError && reason.code === 'principal_in_use') setInUse(true);
                 throw reason;
               }
+              completed.current = true;
               onDone();
             })
           }

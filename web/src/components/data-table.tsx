@@ -1,4 +1,5 @@
 import { type ReactNode, useId, useMemo, useState } from 'react';
+import { isTruncated, LIST_LIMIT } from '../api';
 import type { Loaded } from '../hooks';
 import { EmptyState, ErrorMessage, Loading } from './ui';
 
@@ -20,10 +21,12 @@ export interface DataTableProps<T> {
   empty: ReactNode;
   pageSize?: number;
   initialSort?: { column: string; descending?: boolean };
+  /** `page` when the rows are one page of a longer list on the server: search and count say "on this page". */
+  rowsAre?: 'all' | 'page';
 }
 
 /** A table with search, sorting by column and paging, all over rows already loaded. */
-export function DataTable<T>({ label, rows, columns, rowKey, searchText, empty, pageSize = 10, initialSort }: DataTableProps<T>) {
+export function DataTable<T>({ label, rows, columns, rowKey, searchText, empty, pageSize = 10, initialSort, rowsAre = 'all' }: DataTableProps<T>) {
   const searchId = useId();
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState(initialSort ?? { column: '', descending: false });
@@ -55,10 +58,20 @@ export function DataTable<T>({ label, rows, columns, rowKey, searchText, empty, 
     setPage(0);
   };
 
+  const onPage = rowsAre === 'page';
+  let count: string;
+  if (onPage) count = shown.length === rows.length ? `${rows.length} on this page` : `${shown.length} of ${rows.length} on this page`;
+  else count = shown.length === rows.length ? `${rows.length} total` : `${shown.length} of ${rows.length}`;
+
   return (
     <div className="table-block">
+      {isTruncated(rows) ? (
+        <p className="notice truncated" role="status">
+          Showing the first {LIST_LIMIT.toLocaleString('en-US')}: there are more than the console lists. Narrow the list, or use the API.
+        </p>
+      ) : null}
       <div className="table-tools">
-        <label htmlFor={searchId}>Search</label>
+        <label htmlFor={searchId}>{onPage ? 'Search this page' : 'Search'}</label>
         <input
           id={searchId}
           type="search"
@@ -70,7 +83,7 @@ export function DataTable<T>({ label, rows, columns, rowKey, searchText, empty, 
           }}
         />
         <span className="muted" aria-live="polite">
-          {shown.length === rows.length ? `${rows.length} total` : `${shown.length} of ${rows.length}`}
+          {count}
         </span>
       </div>
       {shown.length === 0 ? (

@@ -77,7 +77,7 @@ export function KeysTable({ label, load, deps, createHref, emptyText, showScope 
   return (
     <section aria-label={label}>
       <div className="section-head">
-        <h2>{label}</h2>
+        <h2 tabIndex={-1}>{label}</h2>
         <div className="actions">
           {actions}
           {createHref ? (

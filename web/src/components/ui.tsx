@@ -9,7 +9,7 @@ export function ErrorMessage({ error }: { error: unknown }) {
   if (error instanceof ApiError) {
     text = error.message;
     if (error.status === 403 && !error.message) text = 'You do not have permission to do this.';
-    if (error.retryAfter) text += ` Try again in ${error.retryAfter} s.`;
+    if (error.retryAfter && !/\b(retry|try again)\b/i.test(text)) text += ` Try again in ${error.retryAfter} s.`;
   } else if (error instanceof Error) {
     text = error.message;
   }
@@ -64,17 +64,21 @@ interface DialogProps {
   children: ReactNode;
   /** A dialog that guards something destructive: the role says so. */
   alert?: boolean;
+  /** Where focus goes when the dialog closes, given what had it before; that element by default. */
+  returnFocus?: (opener: HTMLElement | null) => HTMLElement | null | undefined;
 }
 
 /**
  * A modal <dialog>: showModal makes the rest of the page inert and keeps focus inside; Escape
  * closes it; focus goes back to whatever had it before.
  */
-export function Dialog({ title, onClose, children, alert }: DialogProps) {
+export function Dialog({ title, onClose, children, alert, returnFocus }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
+  const returnFocusRef = useRef(returnFocus);
+  returnFocusRef.current = returnFocus;
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -92,7 +96,8 @@ export function Dialog({ title, onClose, children, alert }: DialogProps) {
     return () => {
       dialog.removeEventListener('cancel', cancel);
       dialog.close();
-      if (opener?.isConnected) opener.focus();
+      const target = returnFocusRef.current ? returnFocusRef.current(opener) : opener;
+      if (target?.isConnected) target.focus();
     };
   }, []);
   return (
@@ -154,5 +159,18 @@ export function TabPanel({ id, children }: { id: string; children: ReactNode }) 
     <div role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} className="tab-panel">
       {children}
     </div>
+  );
+}
+
+/**
+ * Where focus goes once the row `opener` sits in is deleted: the table's search field when other
+ * rows stay on screen, else the heading of its section or page (headings that take focus have tabindex -1).
+ */
+export function focusAfterDelete(opener: HTMLElement | null): HTMLElement | null {
+  const block = opener?.closest('.table-block');
+  const search = block?.querySelector<HTMLElement>('input[type="search"]');
+  if (search && (block?.querySelectorAll('tbody tr').length ?? 0) > 1) return search;
+  return (
+    opener?.closest('section')?.querySelector<HTMLElement>('h2[tabindex]') ?? document.querySelector<HTMLElement>('main h1[tabindex]')
   );
 }

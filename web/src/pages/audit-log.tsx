@@ -109,6 +109,7 @@ export function AuditLogPage() {
           rows={page.data.data}
           rowKey={(e) => e.id}
           pageSize={PAGE_SIZE}
+          rowsAre="page"
           searchText={(e) =>
             `${e.data.methodName} ${e.data.authenticationInfo.principal ?? ''} ${e.data.resourceName} ${e.data.result.status} ${e.data.result.errorCode ?? ''}`
           }

@@ -2,36 +2,49 @@ import { type FormEvent, useEffect, useId, useState } from 'react';
 import { Link, useBlocker, useNavigate, useSearchParams } from 'react-router';
 import { listAll, post } from '../api';
 import { LoadedSelect } from '../components/loaded-select';
-import { Dialog, ErrorMessage, PageHeader } from '../components/ui';
+import { LeaveSecretDialog } from '../components/leave-secret-dialog';
+import { ErrorMessage, PageHeader } from '../components/ui';
 import { useLoad } from '../hooks';
 import { type ClusterKind, clouds, clusterKinds, listClusters, listFlinkRegions, resourceKinds } from '../resources';
-import { useSignedIn } from '../session';
+import { sitePath } from '../paths';
+import { useSession, useSignedIn } from '../session';
 import type { ApiKey, Environment, ServiceAccount } from '../types';
 
 type OwnerChoice = 'me' | 'service-account';
-type ScopeChoice = 'cloud' | ClusterKind | 'flink';
+type ScopeChoice = 'cloud' | 'global' | ClusterKind | 'flink' | 'tableflow';
 
 const scopeTitles: Record<ScopeChoice, string> = {
   cloud: 'Cloud resource management',
+  global: 'Global (management API)',
   kafka: 'Kafka cluster',
   'schema-registry': 'Schema Registry',
   ksqldb: 'ksqlDB cluster',
   flink: 'Flink region',
+  tableflow: 'Tableflow',
 };
+
+const allScopes = Object.keys(scopeTitles) as ScopeChoice[];
+
+/** Scopes of the whole organization: the resource id is the scope's name and there is no environment. */
+function isOrganizationScope(scope: ScopeChoice): scope is 'cloud' | 'global' | 'tableflow' {
+  return scope === 'cloud' || scope === 'global' || scope === 'tableflow';
+}
+
+/** The scopes a `scopes` query parameter offers (say `cloud,global`), else all of them. */
+function offeredScopes(value: string | null): ScopeChoice[] {
+  const named = (value ?? '').split(',').filter((s): s is ScopeChoice => (allScopes as string[]).includes(s));
+  return named.length ? named : allScopes;
+}
 
 /** The scope a `resource` query parameter names, when the page is opened from a resource. */
 function presetScope(resource: string | null): ScopeChoice | undefined {
   if (!resource) return undefined;
-  if (resource === 'cloud') return 'cloud';
+  if (resource === 'cloud' || resource === 'global' || resource === 'tableflow') return resource;
   if (resource.startsWith('lkc-')) return 'kafka';
   if (resource.startsWith('lsrc-')) return 'schema-registry';
   if (resource.startsWith('lksqlc-')) return 'ksqldb';
   if (/^(aws|gcp|azure)\./.test(resource)) return 'flink';
   return undefined;
-}
-
-function safeReturn(value: string | null): string {
-  return value?.startsWith('/') && !value.startsWith('//') ? value : '/cloud-api-keys';
 }
 
 interface Created {
@@ -43,7 +56,7 @@ interface Created {
 
 export function CreateKeyPage() {
   const [params] = useSearchParams();
-  const returnTo = safeReturn(params.get('return'));
+  const returnTo = sitePath(params.get('return'), '/cloud-api-keys');
   const [created, setCreated] = useState<Created>();
   return created ? (
     <SecretStep created={created} returnTo={returnTo} onComplete={() => setCreated(undefined)} />
@@ -63,9 +76,10 @@ function CreateForm({ returnTo, onCreated }: { returnTo: string; onCreated: (cre
   const [accountId, setAccountId] = useState(params.get('owner') ?? '');
   const [newAccountName, setNewAccountName] = useState('');
   const [newAccountDescription, setNewAccountDescription] = useState('');
-  const [scope, setScope] = useState<ScopeChoice>(preset ?? 'cloud');
+  const offered = offeredScopes(params.get('scopes'));
+  const [scope, setScope] = useState<ScopeChoice>(preset ?? offered[0]!);
   const [environmentId, setEnvironmentId] = useState(presetEnvironment);
-  const [resourceId, setResourceId] = useState(preset && preset !== 'cloud' && preset !== 'flink' ? params.get('resource')! : '');
+  const [resourceId, setResourceId] = useState(preset && clusterKinds.includes(preset as ClusterKind) ? params.get('resource')! : '');
   const presetRegion = preset === 'flink' ? params.get('resource')! : '';
   const [cloud, setCloud] = useState(presetRegion ? presetRegion.split('.')[0]!.toUpperCase() : 'AWS');
   const [region, setRegion] = useState(presetRegion);
@@ -78,13 +92,16 @@ function CreateForm({ returnTo, onCreated }: { returnTo: string; onCreated: (cre
     () => (owner === 'service-account' ? listAll<ServiceAccount>('/iam/v2/service-accounts') : Promise.resolve(undefined)),
     [owner],
   );
-  const needsEnvironment = scope !== 'cloud';
+  const needsEnvironment = !isOrganizationScope(scope);
   const environments = useLoad(
     () => (needsEnvironment && !preset ? listAll<Environment>('/org/v2/environments') : Promise.resolve(undefined)),
     [needsEnvironment, preset],
   );
   const clusters = useLoad(
-    () => (scope !== 'cloud' && scope !== 'flink' && !preset && environmentId ? listClusters(scope, environmentId) : Promise.resolve(undefined)),
+    () =>
+      clusterKinds.includes(scope as ClusterKind) && !preset && environmentId
+        ? listClusters(scope as ClusterKind, environmentId)
+        : Promise.resolve(undefined),
     [scope, environmentId, preset],
   );
   const regions = useLoad(() => (scope === 'flink' && !preset ? listFlinkRegions(cloud) : Promise.resolve(undefined)), [scope, cloud, preset]);
@@ -93,10 +110,10 @@ function CreateForm({ returnTo, onCreated }: { returnTo: string; onCreated: (cre
     event.preventDefault();
     setError(undefined);
     let resource: { id: string; environment?: string };
-    if (scope === 'cloud') resource = { id: 'cloud' };
+    if (isOrganizationScope(scope)) resource = { id: scope };
     else if (scope === 'flink') resource = { id: region, environment: environmentId };
     else resource = { id: resourceId, environment: environmentId };
-    if (!resource.id || (scope !== 'cloud' && !environmentId)) {
+    if (!resource.id || (needsEnvironment && !environmentId)) {
       setError(new Error(scope === 'flink' ? 'Choose an environment, a cloud and a region.' : `Choose an environment and a ${scopeTitles[scope]}.`));
       return;
     }
@@ -128,7 +145,7 @@ function CreateForm({ returnTo, onCreated }: { returnTo: string; onCreated: (cre
         key: key.id,
         secret: key.spec.secret ?? '',
         owner: ownerId,
-        scope: scope === 'cloud' ? scopeTitles.cloud : `${scopeTitles[scope]} ${resource.id}`,
+        scope: isOrganizationScope(scope) ? scopeTitles[scope] : `${scopeTitles[scope]} ${resource.id}`,
       });
     } catch (reason) {
       setError(reason);
@@ -201,7 +218,7 @@ function CreateForm({ returnTo, onCreated }: { returnTo: string; onCreated: (cre
           <legend>Scope</legend>
           {preset ? (
             <p>
-              {scopeTitles[preset]} <code>{preset === 'cloud' ? 'cloud' : params.get('resource')}</code>
+              {scopeTitles[preset]} <code>{params.get('resource')}</code>
               {presetEnvironment ? (
                 <>
                   {' '}
@@ -220,7 +237,7 @@ function CreateForm({ returnTo, onCreated }: { returnTo: string; onCreated: (cre
                   setResourceId('');
                 }}
               >
-                {(Object.keys(scopeTitles) as ScopeChoice[]).map((s) => (
+                {offered.map((s) => (
                   <option key={s} value={s}>
                     {scopeTitles[s]}
                   </option>
@@ -308,6 +325,7 @@ function CreateForm({ returnTo, onCreated }: { returnTo: string; onCreated: (cre
 /** The key and secret, shown this once; leaving before the box is ticked asks first. */
 function SecretStep({ created, returnTo, onComplete }: { created: Created; returnTo: string; onComplete: () => void }) {
   const navigate = useNavigate();
+  const { setUnsavedSecret } = useSession();
   const [saved, setSaved] = useState(false);
   const [copied, setCopied] = useState('');
   const savedId = useId();
@@ -315,13 +333,18 @@ function SecretStep({ created, returnTo, onComplete }: { created: Created; retur
 
   useEffect(() => {
     if (saved) return;
+    // Signing out would drop the secret as surely as navigating: the Sign out button asks first too.
+    setUnsavedSecret(true);
     const warn = (event: BeforeUnloadEvent) => {
       event.preventDefault();
       event.returnValue = '';
     };
     window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [saved]);
+    return () => {
+      setUnsavedSecret(false);
+      window.removeEventListener('beforeunload', warn);
+    };
+  }, [saved, setUnsavedSecret]);
 
   const copy = async (what: string, text: string) => {
     try {
@@ -402,26 +425,15 @@ function SecretStep({ created, returnTo, onComplete }: { created: Created; retur
             disabled={!saved}
             onClick={() => {
               onComplete();
-              navigate(returnTo);
+              // Replaced, so Back does not land on a live create form.
+              navigate(returnTo, { replace: true });
             }}
           >
             Complete
           </button>
         </div>
       </section>
-      {blocker.state === 'blocked' ? (
-        <Dialog title="Leave without saving the secret?" onClose={() => blocker.reset()} alert>
-          <p>The secret is shown only once. If you leave now without saving it, it cannot be shown again and you will need a new key.</p>
-          <div className="dialog-actions">
-            <button type="button" className="primary" onClick={() => blocker.reset()} data-initial-focus>
-              Stay
-            </button>
-            <button type="button" className="danger" onClick={() => blocker.proceed()}>
-              Leave
-            </button>
-          </div>
-        </Dialog>
-      ) : null}
+      {blocker.state === 'blocked' ? <LeaveSecretDialog onStay={() => blocker.reset()} onLeave={() => blocker.proceed()} /> : null}
     </>
   );
 }
