@@ -1,6 +1,7 @@
 import { CliError } from './io.js';
 
-const TIMEOUT_MS = 30_000;
+/** How long the CLI waits for any answer from the server. */
+export const TIMEOUT_MS = 30_000;
 const PAGE_SIZE = 100;
 
 type Query = Record<string, string | undefined>;
@@ -131,7 +132,8 @@ export class ApiClient {
   }
 }
 
-function failureOf(response: Response, text: string): ApiFailure {
+/** The server's `Failure` envelope (or, failing that, the status line) as one failure. */
+export function failureOf(response: Response, text: string): ApiFailure {
   let body: { errors?: { code?: string; detail?: string; source?: { pointer?: string; parameter?: string } }[] } | undefined;
   try {
     body = JSON.parse(text);

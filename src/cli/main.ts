@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerApiKeyCommands } from './commands/api-key.js';
 import { registerAuditCommands } from './commands/audit.js';
@@ -12,15 +11,15 @@ import { registerScanCommands } from './commands/scan.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerServiceQuotaCommands } from './commands/service-quota.js';
 import { scrubPasswords } from './database-url.js';
+import { version } from './version.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, processIo, ReportedFailure } from './io.js';
 
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The whole command tree; each command group registers itself from its own file under commands/. */
 export function createProgram(io: CliIo): Command {
   const program = new Command('keyplane')
     .description('Keyplane: self-hosted API keys, service accounts and access, managed the way Confluent Cloud manages them')
-    .version(packageJson.version, '-V, --version', 'print the version')
+    .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .helpCommand('help [command]', 'show help for a command')
     .exitOverride()

@@ -245,6 +245,9 @@ function base64At(text: string): { offset: number; secret: string }[] {
 }
 
 export function findSecrets(text: string, options: FindOptions = {}): SecretFinding[] {
+  // Every finding but a legacy one holds the prefix or one of its base64 encodings; escapes
+  // (`%2B`, `%2F`, `\/`) never stand inside `cflt`, so decoding cannot make one appear.
+  if (!options.legacy && !CANDIDATE_MARKERS.some((marker) => text.includes(marker))) return [];
   const starts = lineStarts(text);
   const findings: SecretFinding[] = [];
   // The same secret can surface through several layers; two secrets can share a base64 run's offset.
@@ -268,7 +271,7 @@ export function findSecrets(text: string, options: FindOptions = {}): SecretFind
   for (const offset of checksummedAt(text)) {
     report(offset, text.slice(offset, offset + SECRET_LENGTH), 'high', 'plain', nearbyKeyId(text, starts, lineOf(starts, offset)));
   }
-  for (const encoding of ['url', 'json'] as const) {
+  for (const encoding of text.includes(SECRET_PREFIX) ? (['url', 'json'] as const) : []) {
     const decoded = decode(text, encoding);
     if (!decoded) continue;
     for (const at of checksummedAt(decoded.text)) {

@@ -160,7 +160,3 @@ export async function listAll<T>(path: string, query: Record<string, string | un
   }
   return markTruncated(items, next !== undefined);
 }
-
-export function q(value: string): string {
-  return encodeURIComponent(value);
-}

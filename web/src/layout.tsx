@@ -4,7 +4,7 @@ import { listAll } from './api';
 import { SignOutButton } from './components/sign-out-button';
 import { Loading } from './components/ui';
 import { useLoad } from './hooks';
-import { useSession, useSignedIn } from './session';
+import { organizationCrn, useSession, useSignedIn } from './session';
 import type { RoleBinding, Session } from './types';
 
 /** Pages behind sign-in: a visitor without a session goes to the sign-in page and comes back. */
@@ -38,7 +38,7 @@ const administration = [
  * every page is offered and the API answers for itself.
  */
 function useOrganizationRoles(session: Session): Set<string> | undefined {
-  const orgCrn = `crn://confluent.cloud/organization=${session.organization_id}`;
+  const orgCrn = organizationCrn(session);
   const bindings = useLoad(
     () => listAll<RoleBinding>('/iam/v2/role-bindings', { crn_pattern: orgCrn, principal: `User:${session.user.id}` }),
     [orgCrn, session.user.id],

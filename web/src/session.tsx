@@ -72,6 +72,11 @@ export function useSession(): SessionState {
   return value;
 }
 
+/** The CRN of the signed-in user's organization, as role bindings name it. */
+export function organizationCrn(session: Session): string {
+  return `crn://confluent.cloud/organization=${session.organization_id}`;
+}
+
 /** The signed-in session; only for pages rendered inside the signed-in layout. */
 export function useSignedIn(): Session {
   const { session } = useSession();

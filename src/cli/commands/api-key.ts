@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { checkSecret } from '../../domain/secret.js';
-import { ApiError } from '../api-client.js';
 import { CliError, type CliIo, UsageError } from '../io.js';
 import { boxTable, type Field, outputOption, type OutputFormat, printData, printDone, printList, printObject } from '../output.js';
 import type { ContextConfig } from '../config-file.js';
 import { Session } from '../session.js';
 import { aboutOne, confirmDelete, examples, named } from './common.js';
+import { usersById } from './iam-user.js';
 
 /** An API key as `/iam/v2/api-keys` answers it. */
 export interface ApiKeyJson {
@@ -198,25 +198,14 @@ function getKey(session: Session, id: string): Promise<ApiKeyJson> {
   return aboutOne({ noun: 'API key', id, listCommand: 'keyplane api-key list' }, session.client.get<ApiKeyJson>(keyPath(id)));
 }
 
-/** Users' emails by id; empty when the caller may not list users (the column is then blank). */
-async function ownerEmails(session: Session, keys: readonly ApiKeyJson[]): Promise<Map<string, string>> {
-  if (!keys.some((k) => k.spec.owner.kind === 'User')) return new Map();
-  try {
-    const users = await session.client.list<{ id: string; email: string }>('/iam/v2/users');
-    return new Map(users.map((u) => [u.id, u.email]));
-  } catch (error) {
-    if (error instanceof ApiError && error.failure.status === 403) return new Map();
-    throw error;
-  }
-}
-
 async function rows(session: Session, keys: readonly ApiKeyJson[]): Promise<KeyRow[]> {
-  const emails = await ownerEmails(session, keys);
+  // Users by id; empty when the caller may not list users (the column is then blank).
+  const users = keys.some((k) => k.spec.owner.kind === 'User') ? await usersById(session) : new Map<string, { email: string }>();
   const active = session.context?.active_api_keys ?? {};
   return keys.map((key) => ({
     key,
     current: active[key.spec.resource.id] === key.id,
-    ownerEmail: key.spec.owner.kind === 'User' ? (emails.get(key.spec.owner.id) ?? '') : '<service account>',
+    ownerEmail: key.spec.owner.kind === 'User' ? (users.get(key.spec.owner.id)?.email ?? '') : '<service account>',
   }));
 }
 

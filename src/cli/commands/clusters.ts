@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type CliIo, UsageError } from '../io.js';
 import { type Field, outputOption, type OutputFormat, printDone, printList, printObject } from '../output.js';
 import { Session } from '../session.js';
-import { aboutOne, confirmDelete, inFlagTerms } from './common.js';
+import { aboutOne, confirmDelete, examples, inFlagTerms } from './common.js';
 
 /** A cluster as cmk/v2, srcm/v3 and ksqldbcm/v2 answer it; each API group fills in its own fields. */
 interface ClusterJson {
@@ -287,7 +287,7 @@ function registerClusterGroup<O extends CreateOptions>(program: Command, io: Cli
   create
     .addOption(environmentOption())
     .addOption(outputOption())
-    .addHelpText('after', ['', 'Examples:', ...group.createExamples.map((e) => `  ${e}`)].join('\n'))
+    .addHelpText('after', examples(...group.createExamples))
     .action((name: string, options: O) => createCluster(io, group, name, options));
 
   cluster

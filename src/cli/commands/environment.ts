@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { type CliIo, UsageError } from '../io.js';
 import { type Field, outputOption, type OutputFormat, printDone, printList, printObject } from '../output.js';
 import { Session } from '../session.js';
-import { aboutOne, confirmDelete, inFlagTerms } from './common.js';
+import { aboutOne, confirmDelete, examples, inFlagTerms } from './common.js';
 
 /** An environment as `/org/v2/environments` answers it. */
 interface EnvironmentJson {
@@ -54,7 +54,7 @@ export function registerEnvironmentCommands(program: Command, io: CliIo): void {
     .argument('<name>', 'the name of the environment')
     .addOption(governancePackageOption())
     .addOption(outputOption())
-    .addHelpText('after', ['', 'Examples:', '  keyplane environment create production', '  keyplane environment create staging --governance-package advanced'].join('\n'))
+    .addHelpText('after', examples('keyplane environment create production', 'keyplane environment create staging --governance-package advanced'))
     .action((name: string, options: CreateOptions) => create(io, name, options));
 
   environment
@@ -80,7 +80,7 @@ export function registerEnvironmentCommands(program: Command, io: CliIo): void {
     .option('--name <name>', 'the new name')
     .addOption(governancePackageOption())
     .addOption(outputOption())
-    .addHelpText('after', ['', 'Examples:', '  keyplane environment update env-123456 --name production'].join('\n'))
+    .addHelpText('after', examples('keyplane environment update env-123456 --name production'))
     .action((id: string, options: UpdateOptions) => update(io, id, options));
 
   environment
@@ -106,7 +106,7 @@ export function registerEnvironmentCommands(program: Command, io: CliIo): void {
     )
     .argument('<id>', 'the environment (env-…)')
     .addOption(outputOption())
-    .addHelpText('after', ['', 'Examples:', '  keyplane environment use env-123456', '  keyplane kafka cluster list'].join('\n'))
+    .addHelpText('after', examples('keyplane environment use env-123456', 'keyplane kafka cluster list'))
     .action((id: string, options: { output: OutputFormat }) => use(io, id, options.output));
 }
 

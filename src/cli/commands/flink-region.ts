@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { type Field, outputOption, type OutputFormat, printList } from '../output.js';
 import { Session } from '../session.js';
+import { examples } from './common.js';
 
 /** A region as `/fcpm/v2/regions` answers it. */
 interface RegionJson {
@@ -34,12 +35,7 @@ export function registerFlinkCommands(program: Command, io: CliIo): void {
     .addOption(outputOption())
     .addHelpText(
       'after',
-      [
-        '',
-        'Examples:',
-        '  keyplane flink region list --cloud aws',
-        '  keyplane api-key create --resource flink --cloud aws --region us-east-1 --environment env-123456',
-      ].join('\n'),
+      examples('keyplane flink region list --cloud aws', 'keyplane api-key create --resource flink --cloud aws --region us-east-1 --environment env-123456'),
     )
     .action((options: ListOptions) => list(io, options));
 }

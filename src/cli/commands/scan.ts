@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Baseline } from '../../scanner/baseline.js';
 import type { SecretFinding } from '../../scanner/find-secrets.js';
-import { ApiError } from '../api-client.js';
+import { ApiError, failureOf, TIMEOUT_MS } from '../api-client.js';
 import { configPath, readConfig } from '../config-file.js';
 import { CliError, type CliIo, EXIT_FAILURE, ReportedFailure, UsageError } from '../io.js';
 import { type Field, OUTPUT_FORMATS, printData, printList } from '../output.js';
 import { normaliseUrl, Session } from '../session.js';
+import { version } from '../version.js';
 import { examples } from './common.js';
 
 const SCAN_FORMATS = [...OUTPUT_FORMATS, 'sarif'] as const;
@@ -45,9 +45,7 @@ type Found = SecretFinding & {
 /** What `--report` and `--verify` send each secret as; the server takes at most this many per request. */
 const LEAK_SOURCE = 'keyplane-scan';
 const LEAKS_PER_REQUEST = 100;
-const TIMEOUT_MS = 30_000;
 
-const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function fieldsFor(options: ScanOptions): Field<Found>[] {
   return [
@@ -141,7 +139,7 @@ async function scan(io: CliIo, paths: string[], options: ScanOptions): Promise<v
   let leakSummary = '';
   if (fresh.length && (options.report || options.verify)) leakSummary = await sendLeaks(io, fresh, options);
 
-  if (options.output === 'sarif') printData(io, 'json', (await import('../../scanner/sarif.js')).toSarif(fresh, { version: packageJson.version }));
+  if (options.output === 'sarif') printData(io, 'json', (await import('../../scanner/sarif.js')).toSarif(fresh, { version }));
   else if (options.output !== 'human' || fresh.length) printList(io, options.output, fieldsFor(options), fresh);
 
   const acceptedNote = options.baseline ? ` (${accepted.length} accepted by the baseline, ${fresh.length} new)` : '';
@@ -180,7 +178,7 @@ async function scanPaths(io: CliIo, paths: readonly string[], maxFileBytes: numb
       throw error;
     }
   }
-  return { findings, summary: `Scanned ${plural(files, 'file')}${skipped.length ? ` (skipped ${skipped.length}: ${describeSkipped(skipped)})` : ''}` };
+  return { findings, summary: `Scanned ${plural(files, 'file')}${skipped.length ? ` (skipped ${skipped.length}: ${tally(skipped.map((s) => s.reason))})` : ''}` };
 }
 
 async function scanHistory(repo: string, options: ScanOptions): Promise<Scanned> {
@@ -249,10 +247,8 @@ async function sendLeaks(io: CliIo, findings: Found[], options: ScanOptions): Pr
     finding.status = answer.status;
     if (answer.key) finding.liveKey = answer.key;
   }
-  const counts = new Map<string, number>();
-  for (const { status } of answers.values()) counts.set(status, (counts.get(status) ?? 0) + 1);
-  const tally = [...counts].map(([status, n]) => `${n} ${status.replace('_', ' ')}`).join(', ');
-  return `${options.verify ? 'Checked' : 'Reported'} ${plural(secrets.length, 'secret')} with ${post.url}: ${tally}.\n`;
+  const statuses = tally([...answers.values()].map((a) => a.status));
+  return `${options.verify ? 'Checked' : 'Reported'} ${plural(secrets.length, 'secret')} with ${post.url}: ${statuses}.\n`;
 }
 
 const REPORT_STATUSES: readonly LeakStatus[] = ['malformed', 'not_live', 'revoked', 'reported'];
@@ -324,30 +320,21 @@ async function postUnauthenticated(url: string, path: string, body: unknown): Pr
     throw new CliError(`cannot reach the Keyplane server at ${url} (${why})`, { suggestion: 'check that it is running and that the URL is right' });
   }
   if (response.status >= 300 && response.status < 400) throw new CliError(`${url} answered with a redirect; give the URL it redirects to with --url`);
-  let json: unknown;
+  if (!response.ok) throw new ApiError(failureOf(response, text));
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    json = undefined;
+    return undefined;
   }
-  if (!response.ok) {
-    const error = (json as { errors?: { code?: string; detail?: string; source?: { pointer?: string } }[] } | undefined)?.errors?.[0];
-    throw new ApiError({
-      status: response.status,
-      code: error?.code,
-      detail: error?.detail ?? `the server answered ${response.status} ${response.statusText}`.trim(),
-      field: error?.source?.pointer?.replace(/^\//, '').replaceAll('/', '.') || undefined,
-    });
-  }
-  return json;
 }
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-function describeSkipped(skipped: readonly { reason: string }[]): string {
+/** How many of each, in order of first appearance: `2 not live, 1 revoked`. */
+function tally(names: readonly string[]): string {
   const counts = new Map<string, number>();
-  for (const { reason } of skipped) counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  return [...counts].map(([reason, n]) => `${n} ${reason.replace('_', ' ')}`).join(', ');
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${n} ${name.replace('_', ' ')}`).join(', ');
 }

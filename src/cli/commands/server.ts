@@ -4,6 +4,7 @@ import { ConfigError, type ConfigInput, configVariables, databaseLocation, loadC
 import { databaseUrlOption } from '../database-url.js';
 import { type OutputFormat, outputOption, printDone } from '../output.js';
 import { CliError, type CliIo, UsageError } from '../io.js';
+import { examples } from './common.js';
 
 const flags = {
   host: 'KEYPLANE_HOST',
@@ -53,7 +54,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .addOption(outputOption())
     .addHelpText(
       'after',
-      ['', 'Examples:', '  keyplane server set-password --email admin@keyplane.local', '  printf %s "$NEW_PASSWORD" | keyplane server set-password --email ops@example.com'].join('\n'),
+      examples('keyplane server set-password --email admin@keyplane.local', 'printf %s "$NEW_PASSWORD" | keyplane server set-password --email ops@example.com'),
     )
     .action((options: SetPasswordOptions) => setPassword(io, options));
 }

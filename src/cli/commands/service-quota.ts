@@ -3,7 +3,7 @@ import { quotaDefinitions } from '../../domain/quotas.js';
 import { type CliIo, UsageError } from '../io.js';
 import { type Field, outputOption, type OutputFormat, printList } from '../output.js';
 import { Session } from '../session.js';
-import { inFlagTerms } from './common.js';
+import { examples, inFlagTerms } from './common.js';
 
 /** An applied quota as `/service-quota/v1/applied-quotas` answers it. */
 interface AppliedQuotaJson {
@@ -63,7 +63,7 @@ export function registerServiceQuotaCommands(program: Command, io: CliIo): void 
     .addOption(outputOption())
     .addHelpText(
       'after',
-      ['', 'Examples:', '  keyplane service-quota list organization', '  keyplane service-quota list kafka-cluster --cluster lkc-123456'].join('\n'),
+      examples('keyplane service-quota list organization', 'keyplane service-quota list kafka-cluster --cluster lkc-123456'),
     )
     .action((scope: string, options: ListOptions) => list(io, scope, options));
 }

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+// The roles are the server's own list: one definition, bundled into the console.
+import { roleNames } from '../../../src/domain/roles';
 import { del, listAll, post } from '../api';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { LoadedTable } from '../components/data-table';
@@ -6,32 +8,12 @@ import { FormDialog } from '../components/form-dialog';
 import { LoadedSelect } from '../components/loaded-select';
 import { EmptyState, formatTime, PageHeader } from '../components/ui';
 import { useDialogFor, useLoad } from '../hooks';
-import { useSignedIn } from '../session';
+import { organizationCrn, useSignedIn } from '../session';
 import type { Environment, RoleBinding, ServiceAccount, User } from '../types';
-
-export const roleNames = [
-  'OrganizationAdmin',
-  'AccountAdmin',
-  'AuditLogReader',
-  'EnvironmentAdmin',
-  'CloudClusterAdmin',
-  'ResourceOwner',
-  'ResourceKeyAdmin',
-  'Assigner',
-  'Operator',
-  'MetricsViewer',
-  'DeveloperRead',
-  'DeveloperWrite',
-  'DeveloperManage',
-  'FlinkAdmin',
-  'FlinkDeveloper',
-  'DataDiscovery',
-  'DataSteward',
-] as const;
 
 export function RoleBindingsPage() {
   const session = useSignedIn();
-  const orgCrn = `crn://confluent.cloud/organization=${session.organization_id}`;
+  const orgCrn = organizationCrn(session);
   const bindings = useLoad(() => listAll<RoleBinding>('/iam/v2/role-bindings', { crn_pattern: `${orgCrn}/*` }), [orgCrn]);
   const adding = useDialogFor(bindings.reload);
   const deleting = useDialogFor<RoleBinding>(bindings.reload);
