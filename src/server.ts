@@ -6,12 +6,13 @@ import { AuditRecorder } from './audit/recorder.js';
 import { defaultRetentionIntervalMs, startAuditRetention } from './audit/retention.js';
 import { createAuditSinks } from './audit/sinks.js';
 import { crnsFor } from './domain/crn.js';
-import { AuthenticationBatcher, type AuthenticationEventSink, defaultBatcherOptions } from './dataplane/authentication-batcher.js';
+import { defaultBatcherOptions } from './dataplane/authentication-batcher.js';
 import { defaultLastUsedOptions, startLastUsedRecorder } from './dataplane/last-used.js';
 import { createApp } from './http/app.js';
 import { registerConsoleAssets } from './http/console-assets.js';
 import { type FastPathDeps, withNginxFastPath } from './http/nginx-fast-path.js';
 import { createLogger, type Logger } from './logger.js';
+import { startPeriodic } from './periodic.js';
 import { type AuthenticationObserver, observeAll } from './services/authentication-events.js';
 import { type BootstrapResult, bootstrap, checkBootstrapCredentials } from './services/bootstrap.js';
 import { createAuditTrail } from './services/audit-log.js';
@@ -76,19 +77,12 @@ export async function openStore(
   }
 }
 
-export interface KeyplaneOptions {
-  /** Where authentication events go, in batches (the audit log's seam); without one they only feed last-used times. */
-  authenticationSink?: AuthenticationEventSink;
-}
-
 /** Opens the store, bootstraps an empty database and builds the app; listening is separate. */
-export async function createKeyplane(
-  config: Config,
-  logger: Logger = createLogger(config.logLevel),
-  options: KeyplaneOptions = {},
-): Promise<Keyplane> {
+export async function createKeyplane(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Keyplane> {
   checkBootstrapCredentials(config);
   const peppers = loadOrCreatePeppers(config.pepperFile);
+  // Made while the store opens and the database is bootstrapped; awaited before the app is handed over.
+  const dummyHash = prepareDummyHash();
   const store = await openStore(config, { logger });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -102,7 +96,6 @@ export async function createKeyplane(
       bootstrapSecret: config.bootstrapSecret,
       bootstrapPassword: config.bootstrapPassword,
     });
-    await prepareDummyHash();
     const warnOf = (message: string) => (error: unknown) =>
       logger.warn(message, { cause: error instanceof Error ? error.message : String(error) });
     const lastUsed = startLastUsedRecorder(store, {
@@ -130,31 +123,18 @@ export async function createKeyplane(
       stops.push(() => retention.stop());
     }
     // Sessions are deleted when presented after their end; this catches those never presented again.
-    let sweeping: Promise<unknown> = Promise.resolve();
-    const sweepSessions = () => {
-      sweeping = deleteEndedSessions(store, new Date()).catch(warnOf('deleting ended console sessions failed; tried again in an hour'));
-    };
-    sweepSessions();
-    const sessionSweep = setInterval(sweepSessions, SESSION_SWEEP_INTERVAL_MS);
-    sessionSweep.unref();
-    stops.push(async () => {
-      clearInterval(sessionSweep);
-      await sweeping;
-    });
+    const sessionSweep = startPeriodic(
+      () => deleteEndedSessions(store, new Date()),
+      SESSION_SWEEP_INTERVAL_MS,
+      warnOf('deleting ended console sessions failed; tried again in an hour'),
+    );
+    stops.push(() => sessionSweep.stop());
     const audit = new AuditRecorder(store, trail, crn, {
       ...defaultBatcherOptions,
       onError: warnOf('audit events not written; kept for the next attempt'),
     });
     stops.push(() => audit.stop());
     if (config.audit.enabled) observers.push(audit.authentications);
-    if (options.authenticationSink) {
-      const batcher = new AuthenticationBatcher(options.authenticationSink, {
-        ...defaultBatcherOptions,
-        onError: warnOf('authentication events not written; kept for the next attempt'),
-      });
-      stops.push(() => batcher.stop());
-      observers.push(batcher);
-    }
     const services = createContext(
       { ...deps, keyCache: { maxEntries: config.keyCacheSize }, authentications: observeAll(...observers), ...(config.audit.enabled ? { audit: trail } : {}) },
       boot.organization.id,
@@ -170,6 +150,7 @@ export async function createKeyplane(
       http: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes, rateLimits: config.rateLimits },
     });
     registerConsoleAssets(app, api, config.consoleDir);
+    await dummyHash;
     return {
       services,
       app,

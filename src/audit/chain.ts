@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 
 /** What the first event of a chain links to. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -8,12 +8,12 @@ export const GENESIS_HASH = '0'.repeat(64);
  * never in the database), of the previous link and the event exactly as stored. Someone who can
  * edit the database but not read the pepper file cannot make an edited chain verify.
  */
-export function linkHash(key: Buffer, prevHash: string, data: string): string {
+export function linkHash(key: KeyObject | Buffer, prevHash: string, data: string): string {
   return createHmac('sha256', key).update(prevHash).update('\n').update(data).digest('hex');
 }
 
 /** The mark of a chain's head: which chain, how far, and which link it ends on. */
-export function headMac(key: Buffer, chainId: string, seq: number, hash: string): string {
+export function headMac(key: KeyObject | Buffer, chainId: string, seq: number, hash: string): string {
   return linkHash(key, `head ${chainId} ${seq}`, hash);
 }
 
@@ -42,7 +42,7 @@ export class ChainVerifier {
   private readonly heads = new Map<string, { seq: number; hash: string }>();
   checked = 0;
 
-  constructor(private readonly key: Buffer) {}
+  constructor(private readonly key: KeyObject | Buffer) {}
 
   push(link: ChainLink): BrokenLink | undefined {
     const at = { chainId: link.chainId, seq: link.seq, id: link.id };

@@ -43,7 +43,7 @@ async function all<T extends 'auditEvents' | 'auditChains'>(table: T): Promise<R
 }
 
 /** What `keyplane audit verify` does: every chain's events in order, then every head. */
-async function verify(trailKey: Buffer): Promise<{ broken: BrokenLink | undefined; checked: number }> {
+async function verify(trailKey: AuditTrail['key']): Promise<{ broken: BrokenLink | undefined; checked: number }> {
   const verifier = new ChainVerifier(trailKey);
   const events = (await all('auditEvents')).sort((a, b) => a.chainId.localeCompare(b.chainId) || a.seq - b.seq);
   for (const e of events) {

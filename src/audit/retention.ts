@@ -1,3 +1,4 @@
+import { type Periodic, startPeriodic } from '../periodic.js';
 import type { Cursor, Store } from '../storage/store.js';
 
 export interface AuditRetentionOptions {
@@ -59,39 +60,15 @@ export async function deleteAuditEventsBefore(store: Store, cutoff: string): Pro
   return { events, chains };
 }
 
-export interface AuditRetention {
-  /** Runs the job now (or joins the run under way); resolves with what it deleted, or undefined when it failed. */
-  run(): Promise<RetentionResult | undefined>;
-  /** Stops the timer and waits for a run under way. */
-  stop(): Promise<void>;
-}
+/** `run()` resolves with what it deleted, or undefined when it failed. */
+export type AuditRetention = Periodic<RetentionResult>;
 
 /** Deletes expired audit data at once and then every `intervalMs`; failures go to `onError` and the next run tries again. */
 export function startAuditRetention(store: Store, options: AuditRetentionOptions): AuditRetention {
-  let running: Promise<RetentionResult | undefined> | undefined;
-  const run = () => {
-    running ??= deleteAuditEventsBefore(store, new Date(options.now().getTime() - options.retentionDays * DAY_MS).toISOString())
-      .then((deleted) => {
-        if (deleted.events > 0 || deleted.chains > 0) options.onDeleted?.(deleted);
-        return deleted;
-      })
-      .catch((error: unknown) => {
-        options.onError?.(error);
-        return undefined;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  void run();
-  const timer = setInterval(run, options.intervalMs);
-  timer.unref();
-  return {
-    run,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const expire = () =>
+    deleteAuditEventsBefore(store, new Date(options.now().getTime() - options.retentionDays * DAY_MS).toISOString()).then((deleted) => {
+      if (deleted.events > 0 || deleted.chains > 0) options.onDeleted?.(deleted);
+      return deleted;
+    });
+  return startPeriodic(expire, options.intervalMs, options.onError);
 }

@@ -1,5 +1,5 @@
 import type { Context, Handler } from 'hono';
-import type { AuditCloudEvent, AuditDraft, AuthorizationInfo } from '../audit/cloud-event.js';
+import type { AuditCloudEvent, AuditDraft, AuthorizationInfo, RequestMetadata } from '../audit/cloud-event.js';
 import { MANAGEMENT_EVENT_TYPE, redact } from '../audit/cloud-event.js';
 import { CONSOLE_SESSION_IDENTIFIER } from '../audit/authentication.js';
 import { KeyplaneError } from '../domain/errors.js';
@@ -130,21 +130,23 @@ interface Outcome {
 /** What is known of a call when it starts (the socket may be gone by the time it ends). */
 interface CallStart {
   time: number;
-  requestMetadata: AuditDraft['data']['requestMetadata'];
+  requestMetadata: RequestMetadata;
   /** The request as recorded, once its body has been read. */
   request?: Record<string, unknown>;
 }
 
-function callStart(c: Context<AppEnv>): CallStart {
+/** Where a call came from, as its audit record keeps it: the user agent cut to 256 characters. */
+export function requestMetadataOf(c: Context<AppEnv>): RequestMetadata {
   const userAgent = c.req.header('user-agent');
   return {
-    time: Date.now(),
-    requestMetadata: {
-      requestId: c.get('requestId'),
-      clientAddress: peerAddress(c),
-      ...(userAgent ? { userAgent: userAgent.slice(0, 256) } : {}),
-    },
+    requestId: c.get('requestId'),
+    clientAddress: peerAddress(c),
+    ...(userAgent ? { userAgent: userAgent.slice(0, 256) } : {}),
   };
+}
+
+function callStart(c: Context<AppEnv>): CallStart {
+  return { time: Date.now(), requestMetadata: requestMetadataOf(c) };
 }
 
 async function draftOf(c: Context<AppEnv>, operation: Operation, decisions: readonly RecordedDecision[], outcome: Outcome, start: CallStart): Promise<AuditDraft> {

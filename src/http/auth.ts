@@ -4,7 +4,7 @@ import { KeyplaneError } from '../domain/errors.js';
 import { isApiKeyId } from '../domain/ids.js';
 import { keyScopes } from '../domain/resources.js';
 import { type Authentication, authenticateManagement, reportAuthentication } from '../services/authenticate.js';
-import { csrfTokenMatches, type ResolvedSession, resolveSession, type SignedIn } from '../services/console-sessions.js';
+import { type ResolvedSession, resolveSession, type SignedIn, sameCsrfToken } from '../services/console-sessions.js';
 import { limitAddress, limitPrincipal, peerAddress, reserveAuthenticationAttempt, sourceAddress } from './rate-limit.js';
 import type { AppEnv } from './types.js';
 
@@ -83,7 +83,7 @@ export async function requireSession(c: Context<AppEnv>, { csrf }: { csrf: boole
     clearSessionCookie(c);
     throw notSignedIn('The console session has ended; sign in again');
   }
-  if (csrf && !SAFE_METHODS.has(c.req.method) && !csrfTokenMatches(c.get('services'), token, c.req.header('x-csrf-token'))) {
+  if (csrf && !SAFE_METHODS.has(c.req.method) && !sameCsrfToken(session.csrfToken, c.req.header('x-csrf-token'))) {
     limitPrincipal(c, session.actor.principalId);
     throw new KeyplaneError('csrf_token_invalid', 'A change made with the console session needs its X-CSRF-Token header');
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { KeyplaneError } from '../domain/errors.js';
+import { type ErrorCode, KeyplaneError } from '../domain/errors.js';
 import type { AppEnv } from './types.js';
 
 const JSON_TYPE_RE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -90,6 +90,22 @@ async function readBodyText(c: Context<AppEnv>): Promise<string> {
 export function queryParam(c: Context<AppEnv>, name: string): string | undefined {
   const value = c.req.query(name)?.trim();
   return value ? value : undefined;
+}
+
+/**
+ * A `true` or `false` query parameter (in any case with `anyCase`); absent means false. Any other
+ * value is refused with `code`, naming the parameter.
+ */
+export function booleanParam(
+  c: Context<AppEnv>,
+  name: string,
+  { code = 'bad_request', anyCase = false }: { code?: ErrorCode; anyCase?: boolean } = {},
+): boolean {
+  const text = queryParam(c, name);
+  const value = anyCase ? text?.toLowerCase() : text;
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new KeyplaneError(code, `${name} must be true or false`, { source: { parameter: name } });
 }
 
 /** Every non-empty value of a repeatable query parameter. */

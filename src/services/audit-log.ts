@@ -1,8 +1,9 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { type AuditCloudEvent, type AuditDraft, finish } from '../audit/cloud-event.js';
 import { GENESIS_HASH, headMac, linkHash } from '../audit/chain.js';
 import type { Store } from '../storage/store.js';
-import type { Peppers } from './secret-hasher.js';
+import type { ServiceContext } from './context.js';
+import { derivedKey, type Peppers } from './secret-hasher.js';
 
 /** Told of each event once the transaction that wrote it has committed (sinks, live followers). */
 export interface AuditListener {
@@ -15,19 +16,20 @@ export interface AuditListener {
  */
 export interface AuditTrail {
   chainId: string;
-  key: Buffer;
+  key: KeyObject | Buffer;
   /** `crn://confluent.cloud/organization=…`: the CloudEvents `source`. */
   source: string;
   listeners: AuditListener[];
 }
 
+const AUDIT_CHAIN_LABEL = 'keyplane audit chain v1';
+
 /**
  * The chain key: derived from the first pepper, which stays in the pepper file when peppers are
  * rotated, so that old chains keep verifying.
  */
-export function auditKey(peppers: Peppers): Buffer {
-  const first = Math.min(...peppers.keys.keys());
-  return createHmac('sha256', peppers.keys.get(first)!).update('keyplane audit chain v1').digest();
+export function auditKey(peppers: Peppers): KeyObject {
+  return derivedKey(peppers, AUDIT_CHAIN_LABEL);
 }
 
 export function createAuditTrail(peppers: Peppers, source: string): AuditTrail {
@@ -40,7 +42,27 @@ export function announceCommitted(trail: AuditTrail | undefined, events: readonl
   for (const listener of trail.listeners) listener.appended(events);
 }
 
-const SEQ_DIGITS = 12;
+/** An event's id: its chain and its sequence number, zero-padded so that ids sort in chain order. */
+export function eventId(chainId: string, seq: number): string {
+  return `${chainId}-${String(seq).padStart(12, '0')}`;
+}
+
+/**
+ * Runs `change` in a transaction of the context's store, with the audit events it returns
+ * appended in that transaction when the audit log is on (the change and its events land together
+ * or not at all); listeners hear of the events once it has committed. Returns the change's result.
+ */
+export async function withAuditEvents<R>(
+  ctx: Pick<ServiceContext, 'store' | 'audit'>,
+  change: (tx: Store) => Promise<{ result: R; drafts: readonly AuditDraft[] }>,
+): Promise<R> {
+  const { result, events } = await ctx.store.transaction(async (tx) => {
+    const { result, drafts } = await change(tx);
+    return { result, events: ctx.audit && drafts.length > 0 ? await appendInTransaction(tx, ctx.audit, drafts) : [] };
+  });
+  announceCommitted(ctx.audit, events);
+  return result;
+}
 
 /**
  * Appends events to this node's chain, in order, within the caller's transaction when there is
@@ -70,7 +92,7 @@ export async function appendInTransaction(tx: Store, trail: AuditTrail, drafts: 
     // Times never go back within a chain, so that time order is chain order.
     let time = new Date(draft.time).toISOString();
     if (time < lastTime) time = lastTime;
-    const id = `${trail.chainId}-${String(seq).padStart(SEQ_DIGITS, '0')}`;
+    const id = eventId(trail.chainId, seq);
     const event = finish(draft, id, time, trail.source);
     const data = JSON.stringify(event);
     const hash = linkHash(trail.key, prevHash, data);

@@ -2,6 +2,7 @@ import type { AuditCloudEvent } from '../audit/cloud-event.js';
 import { KeyplaneError } from '../domain/errors.js';
 import type { Cursor, Page, PageRequest, Row, Store, Where } from '../storage/store.js';
 import { type Caller, callerFor, can, ensure, listAll } from './access.js';
+import { eventId } from './audit-log.js';
 import { sessionIsLive } from './console-sessions.js';
 import type { Actor, ServiceContext } from './context.js';
 
@@ -172,7 +173,7 @@ export class AuditFollower {
       const position = this.positions.get(head.id) ?? 0;
       if (head.seq <= position) continue;
       // Every event up to the head just read has committed: one pass over them moves the position there.
-      const from = `${head.id}-${String(position + 1).padStart(12, '0')}`;
+      const from = eventId(head.id, position + 1);
       let after: Cursor | undefined;
       do {
         const page = await this.store.list('auditEvents', { ...this.where, chainId: head.id, since: { ...this.where.since, id: from } }, { limit: FOLLOW_BATCH, after, total: false });

@@ -1,17 +1,14 @@
+import type { KeyObject } from 'node:crypto';
 import { type BrokenLink, ChainVerifier, headMac } from '../audit/chain.js';
 import type { Cursor, Store } from '../storage/store.js';
 import { listAll } from './access.js';
+import { eventId } from './audit-log.js';
 
 export type AuditVerification =
   | { ok: true; events: number; chains: number }
   | { ok: false; broken: BrokenLink; events: number; chains: number };
 
 const BATCH = 1000;
-
-/** An event's id from its chain and sequence number, as appendAuditEvents makes them. */
-function eventId(chainId: string, seq: number): string {
-  return `${chainId}-${String(seq).padStart(12, '0')}`;
-}
 
 /**
  * Checks every chain of the audit log with the chain key (`auditKey` of the pepper file): each
@@ -25,7 +22,7 @@ function eventId(chainId: string, seq: number): string {
  * that (events past a head, chains begun later) is left for the next run rather than taken for a
  * broken chain.
  */
-export async function verifyAuditLog(store: Store, key: Buffer): Promise<AuditVerification> {
+export async function verifyAuditLog(store: Store, key: KeyObject | Buffer): Promise<AuditVerification> {
   const startedAt = new Date().toISOString();
   const heads = new Map((await listAll(store, 'auditChains', {})).map((h) => [h.id, h]));
   const verifier = new ChainVerifier(key);

@@ -1,13 +1,15 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type AuditDraft, type AuditResult, MANAGEMENT_EVENT_TYPE } from '../audit/cloud-event.js';
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { CONSOLE_SESSION_IDENTIFIER } from '../audit/authentication.js';
+import { type AuditDraft, type AuditResult, MANAGEMENT_EVENT_TYPE, type RequestMetadata } from '../audit/cloud-event.js';
 import { badField, KeyplaneError } from '../domain/errors.js';
 import type { User } from '../storage/schema.js';
 import type { Store } from '../storage/store.js';
-import { announceCommitted, appendInTransaction } from './audit-log.js';
+import { principalName } from './access.js';
+import { withAuditEvents } from './audit-log.js';
 import type { AuthenticationEvent } from './authentication-events.js';
 import type { ServiceContext, SessionActor } from './context.js';
 import { checkPassword, hashPassword, verifyPassword } from './passwords.js';
-import type { Peppers } from './secret-hasher.js';
+import { derivedKey, type Peppers } from './secret-hasher.js';
 
 /** A session ends after this long without a request… */
 export const SESSION_IDLE_MS = 8 * 60 * 60 * 1000;
@@ -24,9 +26,8 @@ const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
  * The key session tokens, CSRF tokens and invitation links are hashed with: derived from the
  * first pepper (which rotation keeps), so sessions survive restarts and hold on every node.
  */
-export function consoleKey(peppers: Peppers): Buffer {
-  const first = Math.min(...peppers.keys.keys());
-  return createHmac('sha256', peppers.keys.get(first)!).update('keyplane console v1').digest();
+export function consoleKey(peppers: Peppers): KeyObject {
+  return derivedKey(peppers, 'keyplane console v1');
 }
 
 /** A keyed hash of a token for one purpose; what is stored or compared, never the token. */
@@ -148,11 +149,16 @@ export async function resolveSession(ctx: ServiceContext, token: string): Promis
   };
 }
 
+/** Whether `sent` is `expected`, a session's CSRF token (ResolvedSession.csrfToken); compared in constant time. */
+export function sameCsrfToken(expected: string, sent: string | undefined): boolean {
+  const wanted = Buffer.from(expected);
+  const given = Buffer.from(sent ?? '');
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
 /** Whether `sent` is the CSRF token of the session `token`; compared in constant time. */
 export function csrfTokenMatches(ctx: Pick<ServiceContext, 'consoleKey'>, token: string, sent: string | undefined): boolean {
-  const expected = Buffer.from(keyedHash(ctx, 'csrf', token));
-  const given = Buffer.from(sent ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameCsrfToken(keyedHash(ctx, 'csrf', token), sent);
 }
 
 /** Whether the session (by its stored id) still exists and has not ended. */
@@ -169,20 +175,13 @@ export async function deleteEndedSessions(store: Store, now: Date): Promise<numb
   return (await store.deleteWhere('consoleSessions', { before: { expiresAt: now.toISOString() } })).length;
 }
 
-/** Where a console call came from, for its audit record. */
-export interface ConsoleRequest {
-  requestId?: string;
-  clientAddress?: string;
-  userAgent?: string;
-}
-
 /** The audit record of a console call the signed-in user made on their own account. */
 function consoleEvent(
   ctx: ServiceContext,
   actor: SessionActor,
   methodName: 'SignOut' | 'ChangePassword',
   path: string,
-  request: ConsoleRequest,
+  request: RequestMetadata,
   result: AuditResult,
 ): AuditDraft {
   return {
@@ -192,12 +191,11 @@ function consoleEvent(
       serviceName: ctx.crn.organization(),
       methodName,
       resourceName: ctx.crn.user(actor.principalId),
-      authenticationInfo: { principal: `User:${actor.principalId}`, metadata: { mechanism: 'CONSOLE_SESSION', identifier: 'console-session' } },
-      requestMetadata: {
-        ...(request.requestId ? { requestId: request.requestId } : {}),
-        ...(request.clientAddress ? { clientAddress: request.clientAddress } : {}),
-        ...(request.userAgent ? { userAgent: request.userAgent.slice(0, 256) } : {}),
+      authenticationInfo: {
+        principal: principalName(actor.principalId),
+        metadata: { mechanism: 'CONSOLE_SESSION', identifier: CONSOLE_SESSION_IDENTIFIER },
       },
+      requestMetadata: request,
       request: { method: 'POST', path },
       result,
     },
@@ -205,15 +203,14 @@ function consoleEvent(
 }
 
 /** Writes a console call's record, with the change it records when there is one, in one transaction. */
-async function recordConsoleCall(ctx: ServiceContext, draft: AuditDraft, change: (tx: Store) => Promise<void> = async () => {}): Promise<void> {
-  const events = await ctx.store.transaction(async (tx) => {
+function recordConsoleCall(ctx: ServiceContext, draft: AuditDraft, change: (tx: Store) => Promise<void> = async () => {}): Promise<void> {
+  return withAuditEvents(ctx, async (tx) => {
     await change(tx);
-    return ctx.audit ? appendInTransaction(tx, ctx.audit, [draft]) : [];
+    return { result: undefined, drafts: [draft] };
   });
-  announceCommitted(ctx.audit, events);
 }
 
-export async function signOut(ctx: ServiceContext, actor: SessionActor, request: ConsoleRequest = {}): Promise<void> {
+export async function signOut(ctx: ServiceContext, actor: SessionActor, request: RequestMetadata = {}): Promise<void> {
   const draft = consoleEvent(ctx, actor, 'SignOut', '/console/v1/sign-out', request, { status: 'SUCCESS', httpStatus: 204 });
   await recordConsoleCall(ctx, draft, async (tx) => {
     await tx.delete('consoleSessions', actor.sessionId);
@@ -229,19 +226,20 @@ export async function endUserSessions(store: Store, userId: string, keep?: strin
 
 /**
  * Changes the signed-in user's password when `current` is right; every other session of the
- * user ends in the same transaction. A wrong current password is a 400 naming it.
+ * user ends in the same transaction. A wrong current password is a 400 naming it. `session` is
+ * the one resolveSession gave, with the user it read.
  */
 export async function changePassword(
   ctx: ServiceContext,
-  actor: SessionActor,
+  session: Pick<ResolvedSession, 'actor' | 'user'>,
   current: string,
   next: string,
-  request: ConsoleRequest = {},
+  request: RequestMetadata = {},
 ): Promise<{ ok: boolean }> {
   checkPassword('/new_password', next);
   const path = '/console/v1/password';
-  const user = await ctx.store.get('users', actor.principalId);
-  if (!(await verifyPassword(current, user?.passwordHash)) || !user) {
+  const { actor, user } = session;
+  if (!(await verifyPassword(current, user.passwordHash))) {
     const refused = { status: 'FAILURE', httpStatus: 400, errorCode: 'bad_request', message: 'wrong current password' } as const;
     await recordConsoleCall(ctx, consoleEvent(ctx, actor, 'ChangePassword', path, request, refused));
     return { ok: false };

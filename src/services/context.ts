@@ -1,4 +1,4 @@
-import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { type CrnBuilders, crnsFor } from '../domain/crn.js';
 import { type ErrorCode, KeyplaneError } from '../domain/errors.js';
 import type { PrincipalKind, RandomBytes } from '../domain/ids.js';
@@ -28,7 +28,7 @@ export interface ServiceContext {
   /** The authorization decisions made for one audited call, in order. */
   decisions?: RecordedDecision[];
   /** Keys console session tokens, their CSRF tokens and invitation links; derived, never stored. */
-  consoleKey: Buffer;
+  consoleKey: KeyObject | Buffer;
 }
 
 /** A decision with what it was about, as an audit record names it. */
@@ -44,7 +44,7 @@ export interface ServiceDeps {
   authentications?: AuthenticationObserver;
   audit?: AuditTrail;
   /** Defaults to a random key: sessions then end with the process. */
-  consoleKey?: Buffer;
+  consoleKey?: KeyObject | Buffer;
 }
 
 export const defaultKeyCacheOptions: KeyCacheOptions = { maxEntries: 1_000_000, maxMisses: 100_000, missTtlMs: 2_000 };
@@ -114,13 +114,18 @@ const lookups = {
   invitations: { code: 'invitation_not_found', noun: 'Invitation', normalise: lower },
 } as const satisfies Partial<Record<TableName, { code: NotFoundCode; noun: string; normalise: (id: string) => string }>>;
 
+/** An id from a request as the table stores it: what requireRow looks up, and what a lock on the row names. */
+export function normalisedId(table: keyof typeof lookups, id: string): string {
+  return lookups[table].normalise(id);
+}
+
 /**
  * The row a request names, ids compared case-insensitively as clients send them, or the
  * table's not-found error. Inside a transaction pass the transaction's store.
  */
 export async function requireRow<T extends keyof typeof lookups>(store: Store, table: T, id: string): Promise<Row<T>> {
   const lookup = lookups[table];
-  const row = await store.get(table, lookup.normalise(id));
+  const row = await store.get(table, normalisedId(table, id));
   if (!row) throw notFound(lookup.code, lookup.noun, id);
   return row;
 }

@@ -3,7 +3,7 @@ import { checkText, textLimits } from '../domain/text.js';
 import type { Invitation } from '../storage/schema.js';
 import { type Caller, ensure } from './access.js';
 import { isToken, keyedHash, newToken, reportConsoleSignIn, type SignedIn, startSession } from './console-sessions.js';
-import { requireRow, type ServiceContext } from './context.js';
+import { normalisedId, requireRow, type ServiceContext } from './context.js';
 import { checkPassword, hashPassword } from './passwords.js';
 
 const SENT = 'INVITE_STATUS_SENT';
@@ -25,9 +25,8 @@ export async function createInvitationLink(ctx: ServiceContext, caller: Caller, 
   ensure(ctx, caller, 'Invitation:Create', ctx.crn.organization());
   const token = newToken(ctx);
   return ctx.store.transaction(async (tx) => {
-    const invitation = await requireRow(tx, 'invitations', invitationId);
-    await tx.lock(`invitation:${invitation.id}`);
-    const current = await requireRow(tx, 'invitations', invitation.id);
+    await tx.lock(`invitation:${normalisedId('invitations', invitationId)}`);
+    const current = await requireRow(tx, 'invitations', invitationId);
     if (current.status === ACCEPTED) {
       throw new KeyplaneError('invitation_closed', `Invitation '${current.id}' was already accepted; its user signs in with their password`);
     }

@@ -4,7 +4,7 @@ import { principalKindOf } from '../domain/ids.js';
 import type { ApiKey } from '../storage/schema.js';
 import type { Store, Where } from '../storage/store.js';
 import { type Caller, listAll, principalName } from './access.js';
-import { getApiKey, manageableKeys } from './api-keys.js';
+import { getApiKey, judgeKey, keyRule } from './api-keys.js';
 import type { ServiceContext } from './context.js';
 import { getServiceAccount } from './service-accounts.js';
 import { getUser } from './users.js';
@@ -139,11 +139,9 @@ export async function getPrincipalUsage(
     });
   }
   const principal = kind === 'User' ? await getUser(ctx, caller, rawId) : await getServiceAccount(ctx, caller, rawId);
+  const rule = keyRule(ctx, caller);
   const owned = await listAll(ctx.store, 'apiKeys', { ownerId: principal.id });
-  const visible = new Set(
-    (await listAll(ctx.store, 'apiKeys', { ownerId: principal.id, anyOf: manageableKeys(ctx, caller) })).map((k) => k.id),
-  );
-  const keys = await Promise.all(owned.filter((k) => visible.has(k.id)).map((k) => usageOfKey(ctx.store, k, window)));
+  const keys = await Promise.all(owned.filter((k) => judgeKey(rule, k).allowed).map((k) => usageOfKey(ctx.store, k, window)));
   const byPrincipal: AuditWhere = {
     anyOf: [{ principal: principalName(principal.id) }, ...(owned.length ? [{ keyId: owned.map((k) => k.id) }] : [])],
   };

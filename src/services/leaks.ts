@@ -1,4 +1,4 @@
-import { type AuditDraft, MANAGEMENT_EVENT_TYPE } from '../audit/cloud-event.js';
+import { type AuditDraft, MANAGEMENT_EVENT_TYPE, type RequestMetadata } from '../audit/cloud-event.js';
 import { badField, KeyplaneError } from '../domain/errors.js';
 import { checkSecret } from '../domain/secret.js';
 import { checkText } from '../domain/text.js';
@@ -6,7 +6,7 @@ import { findSecrets } from '../scanner/find-secrets.js';
 import type { ApiKey } from '../storage/schema.js';
 import { type Caller, listAll, principalName } from './access.js';
 import { judgeKey, keyRule } from './api-keys.js';
-import { announceCommitted, appendInTransaction } from './audit-log.js';
+import { withAuditEvents } from './audit-log.js';
 import type { ServiceContext } from './context.js';
 import { removeApiKeys } from './key-removal.js';
 import { type LeakPolicy, leakPolicyOf } from './organizations.js';
@@ -25,13 +25,6 @@ export interface LeakItem {
   secret: string;
   url?: string | undefined;
   source?: string | undefined;
-}
-
-/** Who sent a report, as the audit record names them (the reporter has no principal). */
-export interface Reporter {
-  requestId: string;
-  clientAddress: string;
-  userAgent?: string | undefined;
 }
 
 /**
@@ -219,7 +212,7 @@ function reportEvent(
   policy: LeakPolicy,
   action: 'revoked' | 'reported',
   item: LeakItem,
-  reporter: Reporter,
+  reporter: RequestMetadata,
 ): AuditDraft {
   return {
     type: MANAGEMENT_EVENT_TYPE,
@@ -233,11 +226,7 @@ function reportEvent(
       resourceName: ctx.crn.apiKey(key.id),
       // The reporter is anyone who holds the secret: no principal, no key of theirs.
       authenticationInfo: { metadata: { mechanism: 'NONE' } },
-      requestMetadata: {
-        requestId: reporter.requestId,
-        clientAddress: reporter.clientAddress,
-        ...(reporter.userAgent ? { userAgent: reporter.userAgent.slice(0, 256) } : {}),
-      },
+      requestMetadata: reporter,
       request: {
         method: 'POST',
         path: '/v1/leaks',
@@ -267,9 +256,8 @@ interface LiveReport {
  * (`not_live` for a key another request removed first) and records each; `notify` leaves them
  * and records each key not already recorded within REPORT_EVENT_WINDOW_MS.
  */
-async function actOn(ctx: ServiceContext, live: readonly LiveReport[], reporter: Reporter): Promise<ReportStatus[]> {
-  const trail = ctx.audit;
-  const { statuses, events } = await ctx.store.transaction(async (tx) => {
+async function actOn(ctx: ServiceContext, live: readonly LiveReport[], reporter: RequestMetadata): Promise<ReportStatus[]> {
+  return withAuditEvents(ctx, async (tx) => {
     const policy = leakPolicyOf(await tx.get('organizations', ctx.orgId));
     let statuses: ReportStatus[];
     let drafts: AuditDraft[];
@@ -280,7 +268,7 @@ async function actOn(ctx: ServiceContext, live: readonly LiveReport[], reporter:
     } else {
       statuses = live.map(() => 'reported');
       drafts = [];
-      if (trail) {
+      if (ctx.audit) {
         await tx.lock(REPORT_LOCK);
         const since = new Date(ctx.now().getTime() - REPORT_EVENT_WINDOW_MS).toISOString();
         const recorded = await listAll(tx, 'auditEvents', { keyId: live.map(({ key }) => key.id), method: REPORT_METHOD, since: { createdAt: since } });
@@ -288,10 +276,8 @@ async function actOn(ctx: ServiceContext, live: readonly LiveReport[], reporter:
         drafts = live.filter(({ key }) => !seen.has(key.id)).map(({ key, item }) => reportEvent(ctx, key, policy, 'reported', item, reporter));
       }
     }
-    return { statuses, events: trail && drafts.length > 0 ? await appendInTransaction(tx, trail, drafts) : [] };
+    return { result: statuses, drafts };
   });
-  announceCommitted(ctx.audit, events);
-  return statuses;
 }
 
 /**
@@ -302,7 +288,7 @@ async function actOn(ctx: ServiceContext, live: readonly LiveReport[], reporter:
  * report: each copy gets the first copy's answer, and the first copy's url and source are kept.
  * Answers are in the items' order.
  */
-export async function reportLeaks(ctx: ServiceContext, items: readonly LeakItem[], reporter: Reporter): Promise<ReportAnswer[]> {
+export async function reportLeaks(ctx: ServiceContext, items: readonly LeakItem[], reporter: RequestMetadata): Promise<ReportAnswer[]> {
   checkItems(items);
   const firstCopy = new Map<string, number>();
   const unique: LeakItem[] = [];

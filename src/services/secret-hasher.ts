@@ -65,6 +65,16 @@ export function createSecretHasher(peppers: Peppers): SecretHasher {
   };
 }
 
+/**
+ * A key for one purpose (`label`), derived from the first pepper, which stays in the pepper file
+ * when peppers are rotated, so that what was made under the key keeps verifying. A key object:
+ * an HMAC under a Buffer builds the key again at every call.
+ */
+export function derivedKey(peppers: Peppers, label: string): KeyObject {
+  const first = Math.min(...peppers.keys.keys());
+  return createSecretKey(createHmac('sha256', peppers.keys.get(first)!).update(label).digest());
+}
+
 /** Compares every character whatever the first difference; only the lengths (not secret) end it early. */
 function equalInConstantTime(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

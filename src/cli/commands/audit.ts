@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, databaseLocation, loadConfig } from '../../config.js';
@@ -72,7 +73,7 @@ async function verify(io: CliIo, options: VerifyOptions): Promise<void> {
     import('../../storage/pepper-file.js'),
     import('../database-access.js'),
   ]);
-  let key: Buffer;
+  let key: KeyObject;
   try {
     key = auditKey(loadOrCreatePeppers(pepperFile));
   } catch (error) {

@@ -5,7 +5,7 @@ import { KeyplaneError } from '../../domain/errors.js';
 import { type AuditEventFilter, type AuditFollower, followAuditEvents, listAuditEvents, mayStillFollow } from '../../services/audit-query.js';
 import { StoreUnavailable } from '../../storage/store.js';
 import type { Api } from '../api.js';
-import { queryParam } from '../body.js';
+import { booleanParam, queryParam } from '../body.js';
 import { callerOf } from '../caller.js';
 import { listEnvelope, readPage } from '../paging.js';
 import { timeParam } from '../time-param.js';
@@ -39,13 +39,6 @@ function newestFirstParam(c: Context<AppEnv>): boolean {
   throw new KeyplaneError('invalid_filter', 'order must be oldest_first or newest_first', { source: { parameter: 'order' } });
 }
 
-function followParam(c: Context<AppEnv>): boolean {
-  const value = queryParam(c, 'follow')?.toLowerCase();
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new KeyplaneError('invalid_filter', 'follow must be true or false', { source: { parameter: 'follow' } });
-}
-
 export function registerAuditEventRoutes(api: Api): void {
   api.route(
     {
@@ -74,7 +67,7 @@ export function registerAuditEventRoutes(api: Api): void {
     },
     async (c) => {
       const filter = filterOf(c);
-      const follow = followParam(c);
+      const follow = booleanParam(c, 'follow', { code: 'invalid_filter', anyCase: true });
       const newestFirst = newestFirstParam(c);
       if (follow && newestFirst) {
         throw new KeyplaneError('invalid_filter', 'follow=true streams events as they come, oldest first; leave out order=newest_first', {

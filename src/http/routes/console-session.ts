@@ -4,7 +4,6 @@ import { KeyplaneError } from '../../domain/errors.js';
 import { checkEmail } from '../../domain/text.js';
 import { secondsUntilToken } from '../../domain/token-bucket.js';
 import {
-  type ConsoleRequest,
   changePassword,
   reportRefusedSignIn,
   signIn,
@@ -14,6 +13,7 @@ import {
 import { checkPassword } from '../../services/passwords.js';
 import type { User } from '../../storage/schema.js';
 import type { Api } from '../api.js';
+import { requestMetadataOf } from '../audit.js';
 import { clearSessionCookie, requireSession, setSessionCookie } from '../auth.js';
 import { readJson } from '../body.js';
 import { BucketMap, peerAddress, type RateLimits, sourceAddress } from '../rate-limit.js';
@@ -93,12 +93,6 @@ function reserveSignIn(c: Context<AppEnv>, email: string): { finish(failed: bool
   throw new KeyplaneError('too_many_requests', `Too many failed sign-ins; retry in ${seconds} s`, { retryAfterSeconds: seconds });
 }
 
-/** Where the call came from, for its audit record. */
-function consoleRequestOf(c: Context<AppEnv>): ConsoleRequest {
-  const userAgent = c.req.header('user-agent');
-  return { requestId: c.get('requestId'), clientAddress: peerAddress(c), ...(userAgent ? { userAgent } : {}) };
-}
-
 /** The body of sign-in, GET session and invitation accept. */
 export function sessionBody(c: Context<AppEnv>, session: { user: User; csrfToken: string; expiresAt: string }) {
   return {
@@ -168,7 +162,7 @@ export function registerConsoleSessionRoutes(api: Api): void {
     },
     async (c) => {
       const { session } = await requireSession(c, { csrf: true });
-      await signOut(c.get('services'), session.actor, consoleRequestOf(c));
+      await signOut(c.get('services'), session.actor, requestMetadataOf(c));
       clearSessionCookie(c);
       return c.body(null, 204);
     },
@@ -192,7 +186,7 @@ export function registerConsoleSessionRoutes(api: Api): void {
       const attempt = reserveSignIn(c, session.user.email);
       let result: { ok: boolean };
       try {
-        result = await changePassword(c.get('services'), session.actor, body.current_password, body.new_password, consoleRequestOf(c));
+        result = await changePassword(c.get('services'), session, body.current_password, body.new_password, requestMetadataOf(c));
       } catch (error) {
         attempt.finish(false);
         throw error;

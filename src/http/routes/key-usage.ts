@@ -9,7 +9,7 @@ import {
   usageWindow,
 } from '../../services/key-usage.js';
 import type { Api } from '../api.js';
-import { queryParam } from '../body.js';
+import { booleanParam, queryParam } from '../body.js';
 import { callerOf } from '../caller.js';
 import type { AppEnv } from '../types.js';
 
@@ -19,10 +19,7 @@ const TAG = 'Audit log (Keyplane)';
 export const forceQuery = { name: 'force', description: 'true deletes even when the in-use guard finds keys used in the last 7 days' };
 
 export function readForce(c: Context<AppEnv>): boolean {
-  const value = queryParam(c, 'force');
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new KeyplaneError('bad_request', 'force must be true or false', { source: { parameter: 'force' } });
+  return booleanParam(c, 'force');
 }
 
 function readDays(c: Context<AppEnv>): number | undefined {

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { badField } from '../../domain/errors.js';
 import { type CheckAnswer, checkLeaks, type LeakItem, MAX_LEAKS_PER_REQUEST, type ReportAnswer, reportLeaks } from '../../services/leaks.js';
 import type { Api } from '../api.js';
+import { requestMetadataOf } from '../audit.js';
 import { readJsonValue } from '../body.js';
 import { callerOf } from '../caller.js';
-import { limitLeakReports, peerAddress } from '../rate-limit.js';
+import { limitLeakReports } from '../rate-limit.js';
 import type { AppEnv } from '../types.js';
 
 const TAG = 'Leaked secrets';
@@ -83,12 +84,7 @@ export function registerLeakRoutes(api: Api): void {
     async (c) => {
       limitLeakReports(c);
       const items = await readLeaks(c);
-      const userAgent = c.req.header('user-agent');
-      const answers = await reportLeaks(c.get('services'), items, {
-        requestId: c.get('requestId'),
-        clientAddress: peerAddress(c),
-        userAgent,
-      });
+      const answers = await reportLeaks(c.get('services'), items, requestMetadataOf(c));
       c.get('logger').info('leak report', { request_id: c.get('requestId'), ...tally(answers) });
       return c.json(answers);
     },
